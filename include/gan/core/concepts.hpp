@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+// The extension points of the framework, as concepts: what a layer, a loss policy, an
+// optimizer and a noise prior must provide.
+#pragma once
+
+#include <gan/core/random.hpp>
+#include <gan/core/shape.hpp>
+#include <gan/core/tensor.hpp>
+#include <gan/io/checkpoint.hpp>
+
+#include <concepts>
+#include <cstddef>
+#include <string>
+
+namespace gan {
+
+/// A layer bound to a scalar type and an input shape, as a Network runs it.
+///   forward(in, out):  out = f(in); in is [input size, batch], out is resized by the layer
+///   backward(in, out, grad_out, grad_in, accumulate): adds dL/dparameters to the gradient
+///     buffer when `accumulate` is true; writes dL/din to *grad_in unless it is null
+///   bind(parameters, gradients): points the layer at its slices of the network's buffers
+template <typename L, typename Scalar>
+concept BoundLayer =
+    requires(L layer, const L const_layer, const Matrix<Scalar>& in, Matrix<Scalar>& out,
+             Matrix<Scalar>* grad_in, Scalar* buffer, Rng& rng) {
+      { L::parameter_count } -> std::convertible_to<std::size_t>;
+      layer.bind(buffer, buffer);
+      layer.initialize(rng);
+      const_layer.forward(in, out);
+      layer.backward(in, in, in, grad_in, true);
+    };
+
+/// A layer specification, as listed in a Sequential: it states the shape it produces from a
+/// given input shape, describes itself in one line, and binds to a scalar type.
+template <typename Spec, typename InputShape, typename Scalar = float>
+concept LayerSpec =
+    is_shape_v<InputShape> && requires(const Spec spec) {
+      typename Spec::template output_shape<InputShape>;
+      requires is_shape_v<typename Spec::template output_shape<InputShape>>;
+      { spec.describe() } -> std::convertible_to<std::string>;
+      requires BoundLayer<typename Spec::template Layer<Scalar, InputShape>, Scalar>;
+    };
+
+/// A GAN loss: both players' losses and their gradients, from the discriminator's logits
+/// ([1, batch]), plus the score reported as "D(x)" in the statistics. Losses are means over
+/// the batch; the gradients are those of the returned value. A new GAN variant is a new type
+/// modelling this concept; the trainer never changes.
+template <typename Loss, typename Scalar>
+concept LossPolicy = requires(const Matrix<Scalar>& logits, Matrix<Scalar>& gradient,
+                              Scalar logit) {
+  { Loss::name } -> std::convertible_to<const char*>;
+  { Loss::discriminator_loss(logits, logits, gradient, gradient) } -> std::convertible_to<double>;
+  { Loss::generator_loss(logits, gradient) } -> std::convertible_to<double>;
+  { Loss::score(logit) } -> std::convertible_to<double>;
+};
+
+/// An optimizer for one network's flat parameter vector, with state it can checkpoint.
+template <typename O, typename Scalar>
+concept Optimizer = requires(O optimizer, const O const_optimizer, Vector<Scalar>& parameters,
+                             const Vector<Scalar>& gradients, CheckpointWriter& writer,
+                             const CheckpointReader& reader, const std::string& prefix,
+                             const typename O::Hyperparameters& hyperparameters) {
+  { O::name } -> std::convertible_to<const char*>;
+  O(hyperparameters, std::size_t{});
+  optimizer.step(parameters, gradients);
+  const_optimizer.save(writer, prefix);
+  { O::restore(reader, prefix, hyperparameters, std::size_t{}) } -> std::same_as<O>;
+};
+
+/// A distribution for the generator's input: fills a [latent_dim, batch] matrix.
+template <typename P, typename Scalar>
+concept NoisePrior = requires(Matrix<Scalar>& noise, Rng& rng) {
+  { P::name } -> std::convertible_to<const char*>;
+  P::fill(noise, rng);
+};
+
+}  // namespace gan

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: MIT
+// Checkpoint files: named binary entries, a checksum, and an atomic write.
+#pragma once
+
+#include <gan/core/error.hpp>
+#include <gan/core/tensor.hpp>
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace gan {
+
+/// The on-disk layout, all integers little-endian:
+///   "GANCKPT\n"                      8 bytes of magic
+///   u32 format version                kCheckpointFormatVersion
+///   u32 entry count
+///   entries, each: u32 key length, key bytes, u8 kind, u64 payload length, payload
+///   u32 CRC-32 of every byte before it
+/// The checksum catches truncation and corruption before any value is used.
+inline constexpr char kCheckpointMagic[8] = {'G', 'A', 'N', 'C', 'K', 'P', 'T', '\n'};
+inline constexpr std::uint32_t kCheckpointFormatVersion = 1;
+
+/// What an entry holds; stored so that a reader can refuse an entry of the wrong kind.
+enum class EntryKind : std::uint8_t { f32_array = 1, f64_array = 2, u64 = 3, text = 4 };
+
+namespace detail {
+
+inline const char* entry_kind_name(EntryKind kind) {
+  switch (kind) {
+    case EntryKind::f32_array: return "float32 array";
+    case EntryKind::f64_array: return "float64 array";
+    case EntryKind::u64: return "unsigned integer";
+    case EntryKind::text: return "text";
+  }
+  return "unknown kind";
+}
+
+template <typename Scalar>
+constexpr EntryKind array_kind() {
+  static_assert(std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>,
+                "gan checkpoints store float and double arrays only");
+  return std::is_same_v<Scalar, float> ? EntryKind::f32_array : EntryKind::f64_array;
+}
+
+static_assert(std::endian::native == std::endian::little,
+              "gan checkpoints are written in the machine's byte order, which must be "
+              "little-endian; a big-endian port needs byte swapping in checkpoint.hpp");
+
+inline void append_bytes(std::vector<unsigned char>& out, const void* data, std::size_t size) {
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  out.insert(out.end(), bytes, bytes + size);
+}
+
+template <typename Integer>
+void append_integer(std::vector<unsigned char>& out, Integer value) {
+  append_bytes(out, &value, sizeof value);
+}
+
+inline std::uint32_t crc32_of(const unsigned char* data, std::size_t size) {
+  uLong crc = ::crc32(0L, Z_NULL, 0);
+  while (size > 0) {
+    const auto chunk = static_cast<uInt>(std::min<std::size_t>(size, 1u << 30));
+    crc = ::crc32(crc, data, chunk);
+    data += chunk;
+    size -= chunk;
+  }
+  return static_cast<std::uint32_t>(crc);
+}
+
+}  // namespace detail
+
+/// Collects named entries in memory, then writes them to a file in one atomic step.
+class CheckpointWriter {
+ public:
+  /// Adds an array of floats or doubles.
+  template <typename Scalar>
+  void put(const std::string& key, const Vector<Scalar>& values) {
+    add(key, detail::array_kind<Scalar>(), values.data(),
+        static_cast<std::size_t>(values.size()) * sizeof(Scalar));
+  }
+  void put(const std::string& key, std::uint64_t value) {
+    add(key, EntryKind::u64, &value, sizeof value);
+  }
+  void put(const std::string& key, const std::string& text) {
+    add(key, EntryKind::text, text.data(), text.size());
+  }
+
+  /// Writes the checkpoint to `path` so that it is either wholly there or not changed at all:
+  /// the bytes go to a temporary file beside it, which is flushed to disk and then renamed
+  /// over `path`. A crash at any moment leaves the previous file at `path` intact.
+  /// @throws CheckpointError naming the path and the system's reason
+  void commit(const std::filesystem::path& path) const {
+    std::vector<unsigned char> bytes;
+    detail::append_bytes(bytes, kCheckpointMagic, sizeof kCheckpointMagic);
+    detail::append_integer(bytes, kCheckpointFormatVersion);
+    detail::append_integer(bytes, static_cast<std::uint32_t>(entries_.size()));
+    for (const auto& [key, entry] : entries_) {
+      detail::append_integer(bytes, static_cast<std::uint32_t>(key.size()));
+      detail::append_bytes(bytes, key.data(), key.size());
+      detail::append_integer(bytes, static_cast<std::uint8_t>(entry.kind));
+      detail::append_integer(bytes, static_cast<std::uint64_t>(entry.payload.size()));
+      detail::append_bytes(bytes, entry.payload.data(), entry.payload.size());
+    }
+    detail::append_integer(bytes, detail::crc32_of(bytes.data(), bytes.size()));
+    write_atomically(path, bytes);
+  }
+
+ private:
+  struct Entry {
+    EntryKind kind;
+    std::vector<unsigned char> payload;
+  };
+
+  void add(const std::string& key, EntryKind kind, const void* data, std::size_t size) {
+    Entry entry{kind, {}};
+    detail::append_bytes(entry.payload, data, size);
+    entries_[key] = std::move(entry);
+  }
+
+  static void write_atomically(const std::filesystem::path& path,
+                               const std::vector<unsigned char>& bytes) {
+    const std::filesystem::path temporary =
+        path.string() + ".partial-" + std::to_string(::getpid());
+    const auto fail = [&](const char* what) {
+      const std::string reason = std::strerror(errno);
+      std::error_code ignored;
+      std::filesystem::remove(temporary, ignored);
+      throw CheckpointError(message("CheckpointWriter::commit: could not ", what, " '",
+                                    temporary.string(), "' for checkpoint '", path.string(),
+                                    "': ", reason));
+    };
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) fail("create");
+    std::size_t written = 0;
+    while (written < bytes.size()) {
+      const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        ::close(fd);
+        fail("write");
+      }
+      written += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0) {
+      ::close(fd);
+      fail("flush");
+    }
+    if (::close(fd) != 0) fail("close");
+    if (::rename(temporary.c_str(), path.c_str()) != 0) fail("rename into place");
+    // Make the rename itself durable: flush the directory entry too (best effort).
+    const std::filesystem::path parent =
+        path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    const int dir = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir >= 0) {
+      ::fsync(dir);
+      ::close(dir);
+    }
+  }
+
+  std::map<std::string, Entry> entries_;
+};
+
+/// Reads a whole checkpoint, verifies it, and hands out its entries by name.
+///
+/// Opening checks the magic, version and checksum before anything else, so a truncated or
+/// damaged file is refused as a whole. Every getter checks the entry's kind and size.
+class CheckpointReader {
+ public:
+  /// @throws CheckpointError naming the path and what is wrong with the file
+  explicit CheckpointReader(const std::filesystem::path& path) : path_(path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail("could not open it", std::strerror(errno));
+    std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
+                                     std::istreambuf_iterator<char>());
+    if (in.bad()) fail("could not read it", std::strerror(errno));
+    parse(bytes);
+  }
+
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+  bool contains(const std::string& key) const { return entries_.count(key) != 0; }
+
+  /// Every entry's name, sorted.
+  std::vector<std::string> keys() const {
+    std::vector<std::string> names;
+    for (const auto& entry : entries_) names.push_back(entry.first);
+    return names;
+  }
+
+  /// The array under `key`, which must hold exactly `expected_size` values of type Scalar.
+  template <typename Scalar>
+  Vector<Scalar> get_array(const std::string& key, std::size_t expected_size) const {
+    const Entry& entry = find(key, detail::array_kind<Scalar>());
+    const std::size_t count = entry.payload.size() / sizeof(Scalar);
+    if (count != expected_size)
+      fail(message("entry '", key, "' holds ", count, " values"),
+           message(expected_size, " were expected"));
+    Vector<Scalar> values(static_cast<Eigen::Index>(count));
+    if (count > 0) std::memcpy(values.data(), entry.payload.data(), entry.payload.size());
+    return values;
+  }
+
+  std::uint64_t get_u64(const std::string& key) const {
+    const Entry& entry = find(key, EntryKind::u64);
+    std::uint64_t value = 0;
+    std::memcpy(&value, entry.payload.data(), sizeof value);
+    return value;
+  }
+
+  std::string get_text(const std::string& key) const {
+    const Entry& entry = find(key, EntryKind::text);
+    return std::string(entry.payload.begin(), entry.payload.end());
+  }
+
+  /// Throws a CheckpointError about this file; for checks made by the caller (a mismatched
+  /// architecture, say), so that every message names the file the same way.
+  [[noreturn]] void fail(const std::string& what, const std::string& expected) const {
+    throw CheckpointError(message("checkpoint '", path_.string(), "': ", what, "; ", expected));
+  }
+
+ private:
+  struct Entry {
+    EntryKind kind;
+    std::vector<unsigned char> payload;
+  };
+
+  const Entry& find(const std::string& key, EntryKind kind) const {
+    const auto it = entries_.find(key);
+    if (it == entries_.end())
+      fail(message("has no entry '", key, "'"), "it is not a checkpoint of this kind of model");
+    if (it->second.kind != kind)
+      fail(message("entry '", key, "' is a ", detail::entry_kind_name(it->second.kind)),
+           message("a ", detail::entry_kind_name(kind), " was expected"));
+    if (kind == EntryKind::u64 && it->second.payload.size() != sizeof(std::uint64_t))
+      fail(message("entry '", key, "' is ", it->second.payload.size(), " bytes long"),
+           "8 were expected");
+    return it->second;
+  }
+
+  void parse(const std::vector<unsigned char>& bytes) {
+    constexpr std::size_t kHeader = sizeof kCheckpointMagic + 4 + 4;
+    if (bytes.size() < kHeader + 4)
+      fail(message("the file is ", bytes.size(), " bytes long"),
+           message("a checkpoint is at least ", kHeader + 4, " bytes"));
+    if (std::memcmp(bytes.data(), kCheckpointMagic, sizeof kCheckpointMagic) != 0)
+      fail("it does not start with the gan checkpoint signature 'GANCKPT'",
+           "expected a file written by gan's CheckpointWriter");
+    std::uint32_t stored_crc = 0;
+    std::memcpy(&stored_crc, bytes.data() + bytes.size() - 4, 4);
+    const std::uint32_t actual_crc = detail::crc32_of(bytes.data(), bytes.size() - 4);
+    if (stored_crc != actual_crc)
+      fail(message("its checksum does not match (stored ", stored_crc, ", computed ", actual_crc,
+                   ")"),
+           "the file is truncated or damaged");
+
+    std::size_t at = sizeof kCheckpointMagic;
+    const std::size_t end = bytes.size() - 4;
+    const auto take = [&](void* out, std::size_t size) {
+      if (size > end - at) fail("an entry runs past the end of the file", "the file is damaged");
+      std::memcpy(out, bytes.data() + at, size);
+      at += size;
+    };
+    std::uint32_t version = 0;
+    std::uint32_t count = 0;
+    take(&version, 4);
+    if (version != kCheckpointFormatVersion)
+      fail(message("it has format version ", version),
+           message("this build reads version ", kCheckpointFormatVersion));
+    take(&count, 4);
+    for (std::uint32_t i = 0; i < count; ++i) {
+      std::uint32_t key_size = 0;
+      take(&key_size, 4);
+      std::string key(key_size, '\0');
+      take(key.data(), key_size);
+      std::uint8_t kind = 0;
+      std::uint64_t payload_size = 0;
+      take(&kind, 1);
+      take(&payload_size, 8);
+      if (payload_size > end - at) fail("an entry runs past the end of the file", "the file is damaged");
+      Entry entry{static_cast<EntryKind>(kind), {}};
+      entry.payload.assign(bytes.begin() + static_cast<std::ptrdiff_t>(at),
+                           bytes.begin() + static_cast<std::ptrdiff_t>(at + payload_size));
+      at += payload_size;
+      entries_[key] = std::move(entry);
+    }
+    if (at != end) fail("it has bytes after its last entry", "the file is damaged");
+  }
+
+  std::filesystem::path path_;
+  std::map<std::string, Entry> entries_;
+};
+
+}  // namespace gan

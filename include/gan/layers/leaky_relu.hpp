@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+// Leaky rectified linear unit: x for x > 0, slope * x otherwise.
+#pragma once
+
+#include <gan/layers/elementwise.hpp>
+#include <gan/core/error.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace gan {
+
+/// f(x) = x for x > 0 and slope * x otherwise (Maas et al. 2013).
+///
+/// The default slope is 0.2, the value the DCGAN paper (Radford et al. 2016) uses in its
+/// discriminator and most GAN code follows; PyTorch's own default is 0.01.
+struct LeakyRelu {
+  /// Gradient for negative inputs; must lie in [0, 1) so that max(x, slope * x) holds.
+  double slope = 0.2;
+
+  LeakyRelu() = default;
+  explicit LeakyRelu(double negative_slope) : slope(negative_slope) {
+    if (!(negative_slope >= 0.0 && negative_slope < 1.0))
+      throw std::invalid_argument(
+          message("LeakyRelu::LeakyRelu: expected a slope in [0, 1), got ", negative_slope));
+  }
+
+  /// Keeps the shape of its input.
+  template <typename InputShape>
+  using output_shape = InputShape;
+
+  std::string describe() const { return message("LeakyReLU(", slope, ")"); }
+
+  template <typename Scalar>
+  void apply(const Matrix<Scalar>& in, Matrix<Scalar>& out) const {
+    out = in.cwiseMax(in * static_cast<Scalar>(slope));
+  }
+
+  template <typename Scalar>
+  void gradient(const Matrix<Scalar>& in, const Matrix<Scalar>& out,
+                const Matrix<Scalar>& grad_out, Matrix<Scalar>& grad_in) const {
+    (void)out;
+    grad_in = (in.array() > Scalar(0)).select(grad_out, grad_out * static_cast<Scalar>(slope));
+  }
+
+  template <typename Scalar, typename InputShape>
+  using Layer = detail::ElementwiseLayer<LeakyRelu, Scalar>;
+};
+
+}  // namespace gan

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+// The non-saturating GAN loss, the framework's default.
+#pragma once
+
+#include <gan/core/tensor.hpp>
+#include <gan/losses/logistic.hpp>
+#include <gan/losses/sigmoid_cross_entropy.hpp>
+
+namespace gan {
+
+/// The non-saturating GAN loss (Goodfellow et al. 2014, arXiv:1406.2661, section 3).
+///
+/// The discriminator minimises the binary cross-entropy of real against fake. The generator,
+/// instead of minimising log(1 - D(G(z))), which has almost no gradient while D rejects its
+/// samples confidently, maximises log D(G(z)):
+///   L_G = mean_j softplus(-f_j) = -mean log D(G(z_j)),  dL_G/df_j = (sigmoid(f_j) - 1) / n.
+/// Both players' fixed point is the same as the minimax game's.
+struct NonSaturatingLoss {
+  static constexpr const char* name = "non-saturating";
+
+  template <typename Scalar>
+  static double discriminator_loss(const Matrix<Scalar>& real_logits,
+                                   const Matrix<Scalar>& fake_logits,
+                                   Matrix<Scalar>& real_gradient, Matrix<Scalar>& fake_gradient) {
+    return detail::sigmoid_cross_entropy_discriminator(real_logits, fake_logits, real_gradient,
+                                                       fake_gradient);
+  }
+
+  template <typename Scalar>
+  static double generator_loss(const Matrix<Scalar>& fake_logits, Matrix<Scalar>& fake_gradient) {
+    fake_gradient.resize(fake_logits.rows(), fake_logits.cols());
+    const double count = static_cast<double>(fake_logits.size());
+    double loss = 0;
+    for (Eigen::Index j = 0; j < fake_logits.size(); ++j) {
+      const Scalar f = fake_logits(j);
+      loss += logistic::softplus(-f);
+      fake_gradient(j) = static_cast<Scalar>((logistic::sigmoid(f) - Scalar(1)) / count);
+    }
+    return loss / count;
+  }
+
+  /// The discriminator's output as reported in the step statistics: the probability D(x).
+  template <typename Scalar>
+  static double score(Scalar logit) {
+    return logistic::sigmoid(static_cast<double>(logit));
+  }
+};
+
+}  // namespace gan

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+// Network: an architecture bound to a scalar type, owning its parameters and gradients.
+#pragma once
+
+#include <gan/core/error.hpp>
+#include <gan/core/random.hpp>
+#include <gan/core/tensor.hpp>
+#include <gan/nn/sequential.hpp>
+
+#include <array>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <utility>
+
+namespace gan {
+
+/// Which gradients a backward pass computes.
+enum class Backprop {
+  /// Parameter gradients (accumulated) and the gradient with respect to the input.
+  parameters_and_input,
+  /// Parameter gradients only: the usual training step, where nothing sits before the input.
+  parameters_only,
+  /// The input gradient only, parameters frozen: the discriminator during a generator step.
+  input_only,
+};
+
+template <typename Architecture, typename Scalar = float>
+class Network;
+
+/// A Sequential architecture with its parameters, ready to run forward and backward.
+///
+/// All parameters live in one flat vector and all gradients in another, in layer order, so an
+/// optimizer updates a whole network in one fused pass and a checkpoint saves it in one block.
+/// Forward and backward passes keep their intermediate results in an Activations object; the
+/// network has one of its own for the common case, and a caller that needs two passes alive at
+/// once (a discriminator on a real and on a fake batch) passes its own. Buffers are sized on
+/// first use and reused while the batch size stays the same, so a training step allocates no
+/// memory.
+///
+/// @tparam Layers the layer specifications of the Sequential architecture
+/// @tparam Scalar float or double
+template <typename... Layers, typename Scalar>
+class Network<Sequential<Layers...>, Scalar> {
+ public:
+  using Architecture = Sequential<Layers...>;
+  using scalar_type = Scalar;
+  using input_shape = typename Architecture::input_shape;
+  using output_shape = typename Architecture::output_shape;
+
+  static constexpr std::size_t layer_count = sizeof...(Layers);
+  static constexpr std::size_t input_size = input_shape::size;
+  static constexpr std::size_t output_size = output_shape::size;
+
+ private:
+  template <std::size_t I>
+  using LayerAt = typename std::tuple_element_t<I, std::tuple<Layers...>>::template Layer<
+      Scalar, std::tuple_element_t<I, typename Architecture::layer_input_shapes>>;
+
+  template <std::size_t... I>
+  static auto make_layer_tuple(std::index_sequence<I...>) -> std::tuple<LayerAt<I>...>;
+  using LayerTuple = decltype(make_layer_tuple(std::make_index_sequence<layer_count>{}));
+
+  template <std::size_t... I>
+  static constexpr std::array<std::size_t, layer_count + 1> offsets(std::index_sequence<I...>) {
+    std::array<std::size_t, layer_count + 1> result{};
+    ((result[I + 1] = result[I] + LayerAt<I>::parameter_count), ...);
+    return result;
+  }
+  static constexpr auto kOffsets = offsets(std::make_index_sequence<layer_count>{});
+
+ public:
+  /// Total number of trainable scalars.
+  static constexpr std::size_t parameter_count = kOffsets[layer_count];
+
+  /// The intermediate results of one forward pass, kept for the backward pass.
+  class Activations {
+   public:
+    /// The network's output of the last forward pass, [output_size, batch].
+    const Matrix<Scalar>& output() const { return outputs_[layer_count - 1]; }
+    /// The gradient with respect to the input of the last backward pass that computed it.
+    const Matrix<Scalar>& input_gradient() const { return input_gradient_; }
+
+   private:
+    friend class Network;
+    const Matrix<Scalar>* input_ = nullptr;
+    std::array<Matrix<Scalar>, layer_count> outputs_;
+    std::array<Matrix<Scalar>, layer_count> output_gradients_;  // dL/d(output of layer i)
+    Matrix<Scalar> input_gradient_;
+  };
+
+  /// A network with all parameters zero; call initialize() before training.
+  explicit Network(const Architecture& architecture = {})
+      : architecture_(architecture),
+        layers_(make_layers(architecture, std::make_index_sequence<layer_count>{})),
+        parameters_(Vector<Scalar>::Zero(parameter_count)),
+        gradients_(Vector<Scalar>::Zero(parameter_count)) {
+    bind();
+  }
+
+  Network(const Network& other)
+      : architecture_(other.architecture_),
+        layers_(other.layers_),
+        parameters_(other.parameters_),
+        gradients_(other.gradients_) {
+    bind();
+  }
+  Network& operator=(const Network& other) {
+    if (this != &other) {
+      architecture_ = other.architecture_;
+      layers_ = other.layers_;
+      parameters_ = other.parameters_;
+      gradients_ = other.gradients_;
+      bind();
+    }
+    return *this;
+  }
+  Network(Network&& other) noexcept : Network(static_cast<const Network&>(other)) {}
+  Network& operator=(Network&& other) noexcept { return *this = static_cast<const Network&>(other); }
+
+  /// Draws every parameter from its layer's default initialisation.
+  void initialize(Rng& rng) {
+    for_each_layer([&](auto& layer, auto) { layer.initialize(rng); });
+  }
+
+  /// Runs the network on a batch, [input_size, batch], keeping what backward() needs in
+  /// `activations`. The input must stay alive and unchanged until that backward pass.
+  /// @return the output, [output_size, batch], owned by `activations`
+  const Matrix<Scalar>& forward(const Matrix<Scalar>& input, Activations& activations) const {
+    if (input.rows() != static_cast<Eigen::Index>(input_size) || input.cols() == 0)
+      throw std::invalid_argument(message("Network::forward: expected an input of ", input_size,
+                                          " rows (", input_shape::describe(),
+                                          ") and at least one column, got ", input.rows(), "x",
+                                          input.cols()));
+    activations.input_ = &input;
+    for_each_layer([&](const auto& layer, auto index) {
+      constexpr std::size_t i = decltype(index)::value;
+      const Matrix<Scalar>& in = i == 0 ? input : activations.outputs_[i == 0 ? 0 : i - 1];
+      layer.forward(in, activations.outputs_[i]);
+    });
+    return activations.output();
+  }
+
+  /// forward() with the network's own Activations.
+  const Matrix<Scalar>& forward(const Matrix<Scalar>& input) {
+    return forward(input, own_activations_);
+  }
+
+  /// Back-propagates dL/d(output), [output_size, batch], through the pass recorded in
+  /// `activations`. Parameter gradients are added to gradients(), so passes accumulate until
+  /// zero_gradients(); the input gradient replaces activations.input_gradient().
+  void backward(const Matrix<Scalar>& output_gradient, Activations& activations,
+                Backprop which = Backprop::parameters_only) {
+    if (activations.input_ == nullptr)
+      throw std::logic_error("Network::backward: called before any forward pass");
+    if (output_gradient.rows() != static_cast<Eigen::Index>(output_size) ||
+        output_gradient.cols() != activations.output().cols())
+      throw std::invalid_argument(
+          message("Network::backward: expected an output gradient of ", output_size, "x",
+                  activations.output().cols(), ", got ", output_gradient.rows(), "x",
+                  output_gradient.cols()));
+    const bool parameters = which != Backprop::input_only;
+    const bool input = which != Backprop::parameters_only;
+    backward_from<layer_count - 1>(output_gradient, activations, parameters, input);
+  }
+
+  /// backward() through the network's own Activations.
+  void backward(const Matrix<Scalar>& output_gradient,
+                Backprop which = Backprop::parameters_only) {
+    backward(output_gradient, own_activations_, which);
+  }
+
+  /// The network's own Activations, used by the one-argument forward() and backward().
+  const Activations& activations() const noexcept { return own_activations_; }
+
+  /// Sets every accumulated gradient to zero.
+  void zero_gradients() { gradients_.setZero(); }
+
+  /// All parameters, flat, in layer order.
+  Vector<Scalar>& parameters() noexcept { return parameters_; }
+  const Vector<Scalar>& parameters() const noexcept { return parameters_; }
+  /// The accumulated gradients, laid out like parameters().
+  Vector<Scalar>& gradients() noexcept { return gradients_; }
+  const Vector<Scalar>& gradients() const noexcept { return gradients_; }
+
+  /// Layer I, bound to this network's buffers (e.g. layer<0>().weights() of a Dense layer).
+  template <std::size_t I>
+  auto& layer() noexcept {
+    return std::get<I>(layers_);
+  }
+  template <std::size_t I>
+  const auto& layer() const noexcept {
+    return std::get<I>(layers_);
+  }
+
+  const Architecture& architecture() const noexcept { return architecture_; }
+  /// The architecture in one line; recorded in checkpoints.
+  std::string describe() const { return architecture_.describe(); }
+
+ private:
+  template <std::size_t... I>
+  static LayerTuple make_layers(const Architecture& architecture, std::index_sequence<I...>) {
+    return LayerTuple(LayerAt<I>(std::get<I>(architecture.layers()))...);
+  }
+
+  void bind() {
+    for_each_layer([&](auto& layer, auto index) {
+      constexpr std::size_t i = decltype(index)::value;
+      layer.bind(parameters_.data() + kOffsets[i], gradients_.data() + kOffsets[i]);
+    });
+  }
+
+  template <typename Function>
+  void for_each_layer(Function&& function) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (function(std::get<I>(layers_), std::integral_constant<std::size_t, I>{}), ...);
+    }(std::make_index_sequence<layer_count>{});
+  }
+  template <typename Function>
+  void for_each_layer(Function&& function) const {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (function(std::get<I>(layers_), std::integral_constant<std::size_t, I>{}), ...);
+    }(std::make_index_sequence<layer_count>{});
+  }
+
+  template <std::size_t I>
+  void backward_from(const Matrix<Scalar>& output_gradient, Activations& activations,
+                     bool parameters, bool input) {
+    const Matrix<Scalar>& in = I == 0 ? *activations.input_ : activations.outputs_[I == 0 ? 0 : I - 1];
+    Matrix<Scalar>* in_gradient = nullptr;
+    if constexpr (I > 0)
+      in_gradient = &activations.output_gradients_[I - 1];
+    else if (input)
+      in_gradient = &activations.input_gradient_;
+    std::get<I>(layers_).backward(in, activations.outputs_[I], output_gradient, in_gradient,
+                                  parameters);
+    if constexpr (I > 0)
+      backward_from<I - 1>(activations.output_gradients_[I - 1], activations, parameters, input);
+  }
+
+  Architecture architecture_;
+  LayerTuple layers_;
+  Vector<Scalar> parameters_;
+  Vector<Scalar> gradients_;
+  Activations own_activations_;
+};
+
+}  // namespace gan

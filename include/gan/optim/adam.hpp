@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+// Adam: adaptive moment estimation.
+#pragma once
+
+#include <gan/core/error.hpp>
+#include <gan/core/tensor.hpp>
+#include <gan/io/checkpoint.hpp>
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace gan {
+
+/// Adam (Kingma and Ba 2015, arXiv:1412.6980, algorithm 1):
+///   m <- b1 m + (1 - b1) g,   v <- b2 v + (1 - b2) g^2,   t <- t + 1
+///   p <- p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+///
+/// The defaults are the DCGAN paper's (Radford et al. 2016): learning rate 2e-4 and
+/// beta1 = 0.5, which damps the momentum that makes the two players overshoot each other;
+/// beta2 and epsilon are Adam's own defaults. Each network gets an Adam of its own.
+///
+/// @tparam Scalar float or double, the network's scalar type
+template <typename Scalar>
+class Adam {
+ public:
+  struct Hyperparameters {
+    double learning_rate = 2e-4;
+    double beta1 = 0.5;
+    double beta2 = 0.999;
+    double epsilon = 1e-8;
+  };
+
+  static constexpr const char* name = "adam";
+
+  /// An optimizer for `parameter_count` parameters, with zero moments.
+  /// @throws std::invalid_argument for a learning rate or epsilon that is not positive and
+  ///         finite, or a beta outside [0, 1)
+  Adam(const Hyperparameters& hyperparameters, std::size_t parameter_count)
+      : hyperparameters_(hyperparameters),
+        first_moment_(Vector<Scalar>::Zero(static_cast<Eigen::Index>(parameter_count))),
+        second_moment_(Vector<Scalar>::Zero(static_cast<Eigen::Index>(parameter_count))) {
+    const auto& h = hyperparameters;
+    if (!(std::isfinite(h.learning_rate) && h.learning_rate > 0))
+      throw std::invalid_argument(
+          message("Adam: expected a positive learning rate, got ", h.learning_rate));
+    if (!(h.beta1 >= 0 && h.beta1 < 1))
+      throw std::invalid_argument(message("Adam: expected beta1 in [0, 1), got ", h.beta1));
+    if (!(h.beta2 >= 0 && h.beta2 < 1))
+      throw std::invalid_argument(message("Adam: expected beta2 in [0, 1), got ", h.beta2));
+    if (!(std::isfinite(h.epsilon) && h.epsilon > 0))
+      throw std::invalid_argument(message("Adam: expected a positive epsilon, got ", h.epsilon));
+  }
+
+  /// Applies one update to `parameters` from `gradients`; both have parameter_count values.
+  void step(Vector<Scalar>& parameters, const Vector<Scalar>& gradients) {
+    GAN_ASSERT(parameters.size() == first_moment_.size() && gradients.size() == first_moment_.size(),
+               "Adam::step: parameter count differs from the one the optimizer was made for");
+    ++steps_;
+    const auto& h = hyperparameters_;
+    const double t = static_cast<double>(steps_);
+    // The bias corrections are scalars for the whole step, computed once here; epsilon is added
+    // to the corrected sqrt(v) exactly as in the paper's algorithm 1.
+    const double correction1 = 1.0 - std::pow(h.beta1, t);
+    const double correction2 = 1.0 - std::pow(h.beta2, t);
+    const auto rate = static_cast<Scalar>(h.learning_rate / correction1);
+    const auto root2 = static_cast<Scalar>(std::sqrt(correction2));
+    const auto epsilon = static_cast<Scalar>(h.epsilon);
+    const auto b1 = static_cast<Scalar>(h.beta1);
+    const auto b2 = static_cast<Scalar>(h.beta2);
+    Scalar* p = parameters.data();
+    Scalar* m = first_moment_.data();
+    Scalar* v = second_moment_.data();
+    const Scalar* g = gradients.data();
+    for (Eigen::Index i = 0; i < first_moment_.size(); ++i) {
+      m[i] = b1 * m[i] + (Scalar(1) - b1) * g[i];
+      v[i] = b2 * v[i] + (Scalar(1) - b2) * g[i] * g[i];
+      p[i] -= rate * m[i] / (std::sqrt(v[i]) / root2 + epsilon);
+    }
+  }
+
+  const Hyperparameters& hyperparameters() const noexcept { return hyperparameters_; }
+  /// Number of updates applied so far (t in the paper).
+  std::uint64_t steps() const noexcept { return steps_; }
+  const Vector<Scalar>& first_moment() const noexcept { return first_moment_; }
+  const Vector<Scalar>& second_moment() const noexcept { return second_moment_; }
+
+  /// Saves both moments and the step count under `prefix`.
+  void save(CheckpointWriter& writer, const std::string& prefix) const {
+    writer.put(prefix + ".first_moment", first_moment_);
+    writer.put(prefix + ".second_moment", second_moment_);
+    writer.put(prefix + ".steps", steps_);
+  }
+
+  /// An Adam with these hyperparameters and the state saved under `prefix`.
+  /// @throws CheckpointError if an entry is missing or of another size
+  static Adam restore(const CheckpointReader& reader, const std::string& prefix,
+                      const Hyperparameters& hyperparameters, std::size_t parameter_count) {
+    Adam adam(hyperparameters, parameter_count);
+    adam.first_moment_ = reader.get_array<Scalar>(prefix + ".first_moment", parameter_count);
+    adam.second_moment_ = reader.get_array<Scalar>(prefix + ".second_moment", parameter_count);
+    adam.steps_ = reader.get_u64(prefix + ".steps");
+    return adam;
+  }
+
+ private:
+  Hyperparameters hyperparameters_;
+  Vector<Scalar> first_moment_;
+  Vector<Scalar> second_moment_;
+  std::uint64_t steps_ = 0;
+};
+
+}  // namespace gan

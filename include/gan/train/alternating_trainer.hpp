@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: MIT
+// AlternatingTrainer: the GAN training loop, one discriminator phase then one generator phase.
+#pragma once
+
+#include <gan/core/concepts.hpp>
+#include <gan/core/error.hpp>
+#include <gan/core/random.hpp>
+#include <gan/core/shape.hpp>
+#include <gan/core/tensor.hpp>
+#include <gan/io/checkpoint.hpp>
+#include <gan/losses/non_saturating.hpp>
+#include <gan/nn/network.hpp>
+#include <gan/noise/priors.hpp>
+#include <gan/optim/adam.hpp>
+#include <gan/train/step_stats.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace gan {
+
+namespace diagnostics {
+
+/// Instantiated only when the generator's output shape is not the discriminator's input
+/// shape; the compiler's "In instantiation of" line names both.
+template <typename GeneratorOutput, typename DiscriminatorInput>
+struct GeneratorOutputDoesNotMatchDiscriminatorInput {
+  static_assert(always_false<GeneratorOutput>,
+                "gan::AlternatingTrainer: the generator's output shape must equal the "
+                "discriminator's input shape (both are named in the 'In instantiation of' line "
+                "above); change the generator's last layer or the discriminator's first layer");
+  static constexpr bool value = false;
+};
+
+/// Instantiated only when the discriminator does not end in a single logit per sample.
+template <typename DiscriminatorOutput>
+struct DiscriminatorMustOutputOneLogit {
+  static_assert(always_false<DiscriminatorOutput>,
+                "gan::AlternatingTrainer: the discriminator must output Shape<1>, one logit per "
+                "sample (its shape is named in the 'In instantiation of' line above); end it "
+                "with gan::Dense<N, 1> and no sigmoid, since the loss policy applies it");
+  static constexpr bool value = false;
+};
+
+template <typename Shape>
+struct as_generator_output;
+template <std::size_t... Dims>
+struct as_generator_output<Shape<Dims...>> {
+  using type = generator_output<Dims...>;
+};
+template <typename Shape>
+struct as_discriminator_input;
+template <std::size_t... Dims>
+struct as_discriminator_input<Shape<Dims...>> {
+  using type = discriminator_input<Dims...>;
+};
+template <std::size_t... Dims>
+struct discriminator_output {};
+template <typename Shape>
+struct as_discriminator_output;
+template <std::size_t... Dims>
+struct as_discriminator_output<Shape<Dims...>> {
+  using type = discriminator_output<Dims...>;
+};
+
+template <typename GOutput, typename DInput>
+constexpr bool generator_fits_discriminator() {
+  if constexpr (std::is_same_v<GOutput, DInput>)
+    return true;
+  else
+    return GeneratorOutputDoesNotMatchDiscriminatorInput<
+        typename as_generator_output<GOutput>::type,
+        typename as_discriminator_input<DInput>::type>::value;
+}
+
+template <typename DOutput>
+constexpr bool discriminator_outputs_one_logit() {
+  if constexpr (std::is_same_v<DOutput, Shape<1>>)
+    return true;
+  else
+    return DiscriminatorMustOutputOneLogit<typename as_discriminator_output<DOutput>::type>::value;
+}
+
+}  // namespace diagnostics
+
+/// Trains a generator G against a discriminator D by alternating updates.
+///
+/// Each step() runs k discriminator steps and then one generator step:
+///  1. Discriminator step, G frozen: draw z from the prior, compute G(z), run D on a real batch
+///     and on G(z) as two separate passes, take the loss policy's discriminator loss, back-
+///     propagate into D's parameters only, and update D.
+///  2. Generator step, D frozen: run the updated D on the last G(z), take the policy's
+///     generator loss, back-propagate through D to its input without touching D's gradients,
+///     continue through G, and update G.
+/// The generator step reuses the G(z) of the last discriminator step: G has not changed since,
+/// so drawing new noise would cost a generator forward pass and change nothing in expectation.
+///
+/// The two parameter groups cannot be updated at once: D climbs the objective that G descends.
+/// Each network has its own optimizer, with its own hyperparameters and state.
+///
+/// The trainer never prints. Every step's statistics go to the observers added with
+/// add_observer(), and step() returns them. A loss that is not finite stops training with a
+/// DivergenceError before the update that would have used it.
+///
+/// @tparam G         generator architecture, a Sequential; its input shape is the latent size
+/// @tparam D         discriminator architecture, a Sequential whose input shape is G's output
+///                   shape and whose output is Shape<1>, a logit
+/// @tparam Loss      a LossPolicy (NonSaturatingLoss, MinimaxLoss, LeastSquaresLoss, ...)
+/// @tparam Optimizer the optimizer template used for both networks (Adam, Sgd)
+/// @tparam Prior     a NoisePrior for z (StandardNormal, Uniform)
+/// @tparam Scalar    float or double
+template <typename G, typename D, typename Loss = NonSaturatingLoss,
+          template <typename> class Optimizer = Adam, typename Prior = StandardNormal,
+          typename Scalar = float>
+class AlternatingTrainer {
+  static_assert(diagnostics::generator_fits_discriminator<typename G::output_shape,
+                                                          typename D::input_shape>());
+  static_assert(diagnostics::discriminator_outputs_one_logit<typename D::output_shape>());
+  static_assert(LossPolicy<Loss, Scalar>,
+                "gan::AlternatingTrainer: Loss must model gan::LossPolicy (see core/concepts.hpp)");
+  static_assert(gan::Optimizer<Optimizer<Scalar>, Scalar>,
+                "gan::AlternatingTrainer: Optimizer<Scalar> must model gan::Optimizer");
+  static_assert(NoisePrior<Prior, Scalar>,
+                "gan::AlternatingTrainer: Prior must model gan::NoisePrior");
+
+ public:
+  using Generator = Network<G, Scalar>;
+  using Discriminator = Network<D, Scalar>;
+  using OptimizerType = Optimizer<Scalar>;
+  using Hyperparameters = typename OptimizerType::Hyperparameters;
+  using Observer = std::function<void(const StepStats&)>;
+
+  /// Number of noise values per sample: the generator's input size.
+  static constexpr std::size_t latent_size = Generator::input_size;
+  /// Number of values per real or generated sample.
+  static constexpr std::size_t sample_size = Generator::output_size;
+
+  struct Options {
+    /// The generator's optimizer settings.
+    Hyperparameters generator_optimizer{};
+    /// The discriminator's optimizer settings.
+    Hyperparameters discriminator_optimizer{};
+    /// Discriminator steps per generator step (k in Goodfellow et al. 2014, algorithm 1).
+    std::size_t discriminator_steps = 1;
+    /// Seeds the parameter initialisation and every noise draw.
+    std::uint64_t seed = 0;
+  };
+
+  /// A trainer with freshly initialised networks.
+  /// @throws std::invalid_argument for discriminator_steps of 0 or invalid optimizer settings
+  explicit AlternatingTrainer(const Options& options, const G& generator_architecture = {},
+                              const D& discriminator_architecture = {})
+      : options_(checked(options)),
+        generator_(generator_architecture),
+        discriminator_(discriminator_architecture),
+        generator_optimizer_(options.generator_optimizer, Generator::parameter_count),
+        discriminator_optimizer_(options.discriminator_optimizer, Discriminator::parameter_count),
+        rng_(options.seed) {
+    generator_.initialize(rng_);
+    discriminator_.initialize(rng_);
+  }
+
+  /// One training step on real batches from `next_real_batch`, which is called once per
+  /// discriminator step and returns a [sample_size, batch] matrix that stays valid until the
+  /// next call. Batches may differ in size.
+  /// @throws std::invalid_argument for a batch of the wrong height or with no columns
+  /// @throws DivergenceError if a loss is not finite; the update it would have fed is skipped
+  template <typename BatchSource>
+    requires std::invocable<BatchSource&> &&
+             std::convertible_to<std::invoke_result_t<BatchSource&>, const Matrix<Scalar>&>
+  StepStats step(BatchSource&& next_real_batch) {
+    const auto start = std::chrono::steady_clock::now();
+    StepStats stats;
+    stats.step = steps_ + 1;
+    stats.discriminator_steps = options_.discriminator_steps;
+    for (std::size_t k = 0; k < options_.discriminator_steps; ++k) {
+      const Matrix<Scalar>& real = next_real_batch();
+      discriminator_step(real, stats);
+    }
+    generator_step(stats);
+    ++steps_;
+    stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    last_stats_ = stats;
+    for (const Observer& observer : observers_) observer(stats);
+    return stats;
+  }
+
+  /// One training step on a single real batch; needs discriminator_steps == 1.
+  StepStats step(const Matrix<Scalar>& real_batch) {
+    if (options_.discriminator_steps != 1)
+      throw std::invalid_argument(message(
+          "AlternatingTrainer::step: expected a batch source for ", options_.discriminator_steps,
+          " discriminator steps per generator step, got a single batch"));
+    return step([&]() -> const Matrix<Scalar>& { return real_batch; });
+  }
+
+  /// Calls `observer` with the statistics of every later step.
+  void add_observer(Observer observer) { observers_.push_back(std::move(observer)); }
+
+  /// `count` noise vectors from the prior, [latent_size, count], drawn from `rng` (not from the
+  /// trainer's own stream, so sampling never changes the course of training).
+  static Matrix<Scalar> draw_noise(std::size_t count, Rng& rng) {
+    Matrix<Scalar> noise(static_cast<Eigen::Index>(latent_size), static_cast<Eigen::Index>(count));
+    Prior::fill(noise, rng);
+    return noise;
+  }
+
+  /// G(noise), [sample_size, batch], without disturbing the state of training. The result is
+  /// valid until the next call.
+  const Matrix<Scalar>& generate(const Matrix<Scalar>& noise) {
+    return generator_.forward(noise, sampling_pass_);
+  }
+
+  /// The discriminator's logits for a batch, [1, batch], valid until the next call.
+  const Matrix<Scalar>& discriminate(const Matrix<Scalar>& samples) {
+    return discriminator_.forward(samples, sampling_pass_for_d_);
+  }
+
+  Generator& generator() noexcept { return generator_; }
+  const Generator& generator() const noexcept { return generator_; }
+  Discriminator& discriminator() noexcept { return discriminator_; }
+  const Discriminator& discriminator() const noexcept { return discriminator_; }
+  const OptimizerType& generator_optimizer() const noexcept { return generator_optimizer_; }
+  const OptimizerType& discriminator_optimizer() const noexcept { return discriminator_optimizer_; }
+  const Options& options() const noexcept { return options_; }
+
+  /// Generator steps completed.
+  std::uint64_t steps() const noexcept { return steps_; }
+  /// The trainer's random stream (initialisation, then the noise of every step).
+  const Rng& rng() const noexcept { return rng_; }
+
+  /// Writes both networks, both optimizers' state, the random stream's position and the step
+  /// count to `path`, atomically (see CheckpointWriter::commit). `metadata` is stored beside
+  /// them as text, for the caller's own bookkeeping (a data position, a command line).
+  void save_checkpoint(const std::filesystem::path& path,
+                       const std::map<std::string, std::string>& metadata = {}) const {
+    CheckpointWriter writer;
+    writer.put("kind", std::string(kCheckpointKind));
+    writer.put("generator.architecture", generator_.describe());
+    writer.put("discriminator.architecture", discriminator_.describe());
+    writer.put("loss", std::string(Loss::name));
+    writer.put("optimizer", std::string(OptimizerType::name));
+    writer.put("prior", std::string(Prior::name));
+    writer.put("generator.parameters", generator_.parameters());
+    writer.put("discriminator.parameters", discriminator_.parameters());
+    generator_optimizer_.save(writer, "generator.optimizer");
+    discriminator_optimizer_.save(writer, "discriminator.optimizer");
+    writer.put("rng.seed", rng_.state().seed);
+    writer.put("rng.position", rng_.state().position);
+    writer.put("steps", steps_);
+    for (const auto& [key, value] : metadata) writer.put(kMetadataPrefix + key, value);
+    writer.commit(path);
+  }
+
+  /// Restores everything save_checkpoint() wrote, so that training continues exactly as if it
+  /// had never stopped. The optimizers keep this trainer's hyperparameters (a resumed run may
+  /// change its learning rates) and take their state from the file.
+  /// @return the metadata saved with the checkpoint
+  /// @throws CheckpointError if the file is unreadable, damaged, or holds another architecture,
+  ///         loss, optimizer, prior or scalar type; the trainer is then left unchanged
+  std::map<std::string, std::string> load_checkpoint(const std::filesystem::path& path) {
+    const CheckpointReader reader(path);
+    expect_text(reader, "kind", kCheckpointKind, "a checkpoint of gan::AlternatingTrainer");
+    expect_text(reader, "generator.architecture", generator_.describe(), "this generator");
+    expect_text(reader, "discriminator.architecture", discriminator_.describe(),
+                "this discriminator");
+    expect_text(reader, "loss", Loss::name, "this trainer's loss");
+    expect_text(reader, "optimizer", OptimizerType::name, "this trainer's optimizer");
+    expect_text(reader, "prior", Prior::name, "this trainer's noise prior");
+
+    // Read everything into temporaries first, so that a failure changes nothing.
+    auto generator_parameters =
+        reader.get_array<Scalar>("generator.parameters", Generator::parameter_count);
+    auto discriminator_parameters =
+        reader.get_array<Scalar>("discriminator.parameters", Discriminator::parameter_count);
+    auto generator_optimizer = OptimizerType::restore(
+        reader, "generator.optimizer", options_.generator_optimizer, Generator::parameter_count);
+    auto discriminator_optimizer =
+        OptimizerType::restore(reader, "discriminator.optimizer", options_.discriminator_optimizer,
+                               Discriminator::parameter_count);
+    const Rng::State rng_state{reader.get_u64("rng.seed"), reader.get_u64("rng.position")};
+    const std::uint64_t steps = reader.get_u64("steps");
+    std::map<std::string, std::string> metadata;
+    for (const std::string& key : reader.keys())
+      if (key.starts_with(kMetadataPrefix))
+        metadata[key.substr(std::string_view(kMetadataPrefix).size())] = reader.get_text(key);
+
+    generator_.parameters() = std::move(generator_parameters);
+    discriminator_.parameters() = std::move(discriminator_parameters);
+    generator_optimizer_ = std::move(generator_optimizer);
+    discriminator_optimizer_ = std::move(discriminator_optimizer);
+    rng_.restore(rng_state);
+    steps_ = steps;
+    return metadata;
+  }
+
+ private:
+  static constexpr const char* kCheckpointKind = "gan.alternating_trainer.v1";
+  static constexpr const char* kMetadataPrefix = "metadata.";
+
+  static const Options& checked(const Options& options) {
+    if (options.discriminator_steps == 0)
+      throw std::invalid_argument(
+          "AlternatingTrainer: expected at least 1 discriminator step per generator step, got 0");
+    return options;
+  }
+
+  static void expect_text(const CheckpointReader& reader, const std::string& key,
+                          const std::string& expected, const char* what) {
+    const std::string found = reader.get_text(key);
+    if (found != expected)
+      reader.fail(message("its ", key, " is '", found, "'"),
+                  message("expected '", expected, "' (", what, ")"));
+  }
+
+  static double mean_score(const Matrix<Scalar>& logits) {
+    double total = 0;
+    for (Eigen::Index i = 0; i < logits.size(); ++i) total += Loss::score(logits(i));
+    return total / static_cast<double>(logits.size());
+  }
+
+  [[noreturn]] void diverged(const char* which, double loss, const StepStats& stats) const {
+    throw DivergenceError(
+        message("AlternatingTrainer::step: the ", which, " loss is not finite at step ",
+                steps_ + 1, " (discriminator loss ", stats.discriminator_loss,
+                ", generator loss ", which[0] == 'g' ? loss : last_stats_.generator_loss,
+                which[0] == 'g' ? "" : " in the previous step",
+                "); the update that would have used it was not applied"),
+        static_cast<long long>(steps_ + 1));
+  }
+
+  void discriminator_step(const Matrix<Scalar>& real, StepStats& stats) {
+    if (real.rows() != static_cast<Eigen::Index>(sample_size) || real.cols() == 0)
+      throw std::invalid_argument(message("AlternatingTrainer::step: expected a real batch of ",
+                                          sample_size, " rows and at least one column, got ",
+                                          real.rows(), "x", real.cols()));
+    noise_.resize(static_cast<Eigen::Index>(latent_size), real.cols());
+    Prior::fill(noise_, rng_);
+    const Matrix<Scalar>& fake = generator_.forward(noise_, generator_pass_);
+
+    discriminator_.zero_gradients();
+    const Matrix<Scalar>& real_logits = discriminator_.forward(real, real_pass_);
+    const Matrix<Scalar>& fake_logits = discriminator_.forward(fake, fake_pass_);
+    stats.discriminator_loss =
+        Loss::discriminator_loss(real_logits, fake_logits, real_gradient_, fake_gradient_);
+    stats.real_score = mean_score(real_logits);
+    stats.fake_score = mean_score(fake_logits);
+    stats.batch_size = static_cast<std::size_t>(real.cols());
+    if (!std::isfinite(stats.discriminator_loss))
+      diverged("discriminator", stats.discriminator_loss, stats);
+
+    discriminator_.backward(real_gradient_, real_pass_, Backprop::parameters_only);
+    discriminator_.backward(fake_gradient_, fake_pass_, Backprop::parameters_only);
+    discriminator_optimizer_.step(discriminator_.parameters(), discriminator_.gradients());
+  }
+
+  void generator_step(StepStats& stats) {
+    const Matrix<Scalar>& fake = generator_pass_.output();
+    const Matrix<Scalar>& fake_logits = discriminator_.forward(fake, fake_pass_);
+    stats.generator_loss = Loss::generator_loss(fake_logits, fake_gradient_);
+    if (!std::isfinite(stats.generator_loss)) diverged("generator", stats.generator_loss, stats);
+
+    // D is frozen: only the gradient with respect to its input is computed, and D's own
+    // gradient buffer is not touched.
+    discriminator_.backward(fake_gradient_, fake_pass_, Backprop::input_only);
+    generator_.zero_gradients();
+    generator_.backward(fake_pass_.input_gradient(), generator_pass_, Backprop::parameters_only);
+    generator_optimizer_.step(generator_.parameters(), generator_.gradients());
+  }
+
+  Options options_;
+  Generator generator_;
+  Discriminator discriminator_;
+  OptimizerType generator_optimizer_;
+  OptimizerType discriminator_optimizer_;
+  Rng rng_;
+  std::uint64_t steps_ = 0;
+  StepStats last_stats_;
+  std::vector<Observer> observers_;
+
+  // Buffers reused from step to step, so that training allocates only when the batch size
+  // changes.
+  Matrix<Scalar> noise_;
+  typename Generator::Activations generator_pass_;
+  typename Generator::Activations sampling_pass_;
+  typename Discriminator::Activations real_pass_;
+  typename Discriminator::Activations fake_pass_;
+  typename Discriminator::Activations sampling_pass_for_d_;
+  Matrix<Scalar> real_gradient_;
+  Matrix<Scalar> fake_gradient_;
+};
+
+}  // namespace gan
