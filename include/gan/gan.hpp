@@ -23,4 +23,5 @@
 #include <gan/optim/adam.hpp>
 #include <gan/optim/sgd.hpp>
 #include <gan/train/alternating_trainer.hpp>
+#include <gan/train/observers.hpp>
 #include <gan/train/step_stats.hpp>

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+// Command-line options of the MNIST GAN examples: parsing, validation and --help.
+//
+// Outside tools drive these programs, so the flags below are a stable interface; the help
+// text is their documentation.
+#pragma once
+
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace examples {
+
+/// A bad command line; the program prints it with a pointer to --help and exits with 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Everything the command line can set. Values that a checkpoint also records (seed, batch
+/// size) are optional, so that a resumed run can tell "not given" from "given".
+struct Options {
+  bool help = false;
+  std::filesystem::path data_dir = "data/mnist";
+  std::filesystem::path out_dir = "runs/mnist_gan";
+  std::uint64_t epochs = 0;  // set from the program's default before parsing
+  std::optional<std::size_t> batch_size;
+  std::optional<std::uint64_t> seed;
+  std::optional<std::string> loss;  // default non-saturating, or the checkpoint's on --resume
+  std::size_t discriminator_steps = 1;
+  double generator_learning_rate = 2e-4;
+  double discriminator_learning_rate = 2e-4;
+  std::optional<std::filesystem::path> resume;
+  std::size_t samples = 0;
+  std::optional<std::filesystem::path> samples_out;
+  int threads = 0;  // 0: OpenMP's default (OMP_NUM_THREADS, else every core)
+  std::uint64_t log_every = 50;
+};
+
+inline constexpr std::size_t kDefaultBatchSize = 64;
+inline constexpr std::uint64_t kDefaultSeed = 1;
+
+/// The --help text, with the program's name and default number of epochs filled in.
+inline std::string usage(std::string_view program, std::uint64_t default_epochs) {
+  std::string text = R"(Usage: PROGRAM [options]
+
+Trains a GAN on MNIST-format digits and writes sample grids, a CSV log and checkpoints.
+
+Data and output:
+  --data DIR          folder with train-images-idx3-ubyte and train-labels-idx1-ubyte, raw
+                      or .gz (default data/mnist; fetch it with scripts/fetch-mnist). The
+                      original 60,000-digit MNIST folder and Fashion-MNIST
+                      (/usr/share/datasets/fashion-mnist) work too.
+  --out DIR           output folder (default runs/PROGRAM), created if missing:
+                        samples/epoch-NNN.png  a 10x10 grid from a fixed noise batch, each epoch
+                        samples.png            the latest grid
+                        log.csv                one row of statistics per step
+                        checkpoint.gan         networks, optimizers, random state; every epoch
+Training:
+  --epochs N          train until N epochs are complete (default EPOCHS; on --resume, the
+                      epochs already done count, so N is the total)
+  --batch-size N      real images per discriminator step (default 64)
+  --seed N            seeds initialisation, noise and shuffling (default 1)
+  --loss NAME         non-saturating (default), minimax, or least-squares; on --resume,
+                      the checkpoint's loss unless given
+  --k N               discriminator steps per generator step (default 1)
+  --g-lr X            generator learning rate, Adam (default 0.0002)
+  --d-lr X            discriminator learning rate, Adam (default 0.0002)
+  --threads N         worker threads (default: OMP_NUM_THREADS, else all cores)
+  --log-every N       print a progress line every N steps (default 50)
+  --resume FILE       continue from a checkpoint written by this program; the run goes on
+                      exactly as if it had never stopped
+Sampling:
+  --samples N         after training, write N generated images ...
+  --samples-out FILE  ... to FILE as IDX3 (N x 28 x 28 unsigned bytes, 0-255), the MNIST
+                      image format, for any outside tool to evaluate. With --epochs 0 and
+                      --resume, samples from the checkpoint without training.
+  --help              print this text and exit
+
+Exit status: 0 on success, 1 on a data, checkpoint or training error, 2 on a bad command line.
+)";
+  const auto replace_all = [&](std::string_view from, std::string_view to) {
+    for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at))
+      text.replace(at, from.size(), to), at += to.size();
+  };
+  replace_all("PROGRAM", program);
+  replace_all("EPOCHS", std::to_string(default_epochs));
+  return text;
+}
+
+namespace detail {
+
+template <typename Integer>
+Integer parse_integer(std::string_view flag, std::string_view text, Integer minimum) {
+  Integer value{};
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty())
+    throw UsageError(std::string(flag) + ": expected a whole number, got '" + std::string(text) +
+                     "'");
+  if (value < minimum)
+    throw UsageError(std::string(flag) + ": expected a number of at least " +
+                     std::to_string(minimum) + ", got " + std::string(text));
+  return value;
+}
+
+inline double parse_positive(std::string_view flag, std::string_view text) {
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty())
+    throw UsageError(std::string(flag) + ": expected a number, got '" + std::string(text) + "'");
+  if (!(std::isfinite(value) && value > 0))
+    throw UsageError(std::string(flag) + ": expected a positive finite number, got " +
+                     std::string(text));
+  return value;
+}
+
+}  // namespace detail
+
+/// Parses and validates the command line.
+/// @throws UsageError naming the flag, what it expects and what it got
+inline Options parse_options(int argc, const char* const* argv, std::uint64_t default_epochs) {
+  Options options;
+  options.epochs = default_epochs;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      options.help = true;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      if (flag.starts_with("--")) throw UsageError(std::string(flag) + ": expected a value, got none");
+      throw UsageError("unexpected argument '" + std::string(flag) + "'");
+    }
+    const std::string_view value = argv[++i];
+    if (flag == "--data") options.data_dir = value;
+    else if (flag == "--out") options.out_dir = value;
+    else if (flag == "--epochs") options.epochs = detail::parse_integer<std::uint64_t>(flag, value, 0);
+    else if (flag == "--batch-size") options.batch_size = detail::parse_integer<std::size_t>(flag, value, 1);
+    else if (flag == "--seed") options.seed = detail::parse_integer<std::uint64_t>(flag, value, 0);
+    else if (flag == "--loss") options.loss = value;
+    else if (flag == "--k") options.discriminator_steps = detail::parse_integer<std::size_t>(flag, value, 1);
+    else if (flag == "--g-lr") options.generator_learning_rate = detail::parse_positive(flag, value);
+    else if (flag == "--d-lr") options.discriminator_learning_rate = detail::parse_positive(flag, value);
+    else if (flag == "--threads") options.threads = detail::parse_integer<int>(flag, value, 1);
+    else if (flag == "--log-every") options.log_every = detail::parse_integer<std::uint64_t>(flag, value, 1);
+    else if (flag == "--resume") options.resume = value;
+    else if (flag == "--samples") options.samples = detail::parse_integer<std::size_t>(flag, value, 1);
+    else if (flag == "--samples-out") options.samples_out = value;
+    else throw UsageError("unknown option '" + std::string(flag) + "'");
+  }
+  if (options.help) return options;
+  if (options.loss && *options.loss != "non-saturating" && *options.loss != "minimax" &&
+      *options.loss != "least-squares")
+    throw UsageError("--loss: expected non-saturating, minimax or least-squares, got '" +
+                     *options.loss + "'");
+  if ((options.samples > 0) != options.samples_out.has_value())
+    throw UsageError("--samples and --samples-out: expected both or neither, got only " +
+                     std::string(options.samples > 0 ? "--samples" : "--samples-out"));
+  if (options.epochs == 0 && !options.resume && options.samples == 0)
+    throw UsageError("--epochs 0: expected --resume FILE with --samples N --samples-out FILE "
+                     "(sampling from a checkpoint), got nothing to do");
+  return options;
+}
+
+}  // namespace examples

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+// The training program shared by the MNIST examples: each example supplies a generator and a
+// discriminator type, and this file does the rest, in the order a run goes:
+//   1. parse the command line (options.hpp)
+//   2. make the trainer for the chosen loss, and resume it from a checkpoint if asked
+//   3. load the digits and train epoch by epoch, printing progress, logging every step to CSV,
+//      writing a sample grid and a checkpoint after each epoch
+//   4. write generated images as an IDX file if asked
+#pragma once
+
+#include "options.hpp"
+
+#include <gan/data/dataset.hpp>
+#include <gan/data/idx.hpp>
+#include <gan/data/mnist.hpp>
+#include <gan/data/png.hpp>
+#include <gan/gan.hpp>
+
+#include <Eigen/Core>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace examples {
+
+inline constexpr std::size_t kImageSide = 28;
+inline constexpr std::size_t kGridSide = 10;  // sample grids show 10 x 10 digits
+// Independent random streams for the sample grid and for --samples, derived from the seed so
+// that neither changes the course of training.
+inline constexpr std::uint64_t kGridStream = 0x6772696400000000;     // "grid"
+inline constexpr std::uint64_t kSamplesStream = 0x73616d7000000000;  // "samp"
+
+/// Where training stands, saved in every checkpoint: epochs completed and the next batch.
+struct Position {
+  std::uint64_t epoch = 0;
+  std::size_t batch = 0;
+};
+
+/// What a run needs beyond the trainer: its position, and the settings a resumed run must
+/// take from its checkpoint so that it continues exactly.
+struct RunState {
+  Position position;
+  std::uint64_t seed = kDefaultSeed;
+  std::size_t batch_size = kDefaultBatchSize;
+  std::uint64_t data_count = 0;  // 0 until known
+};
+
+inline void set_threads(int threads) {
+  if (threads <= 0) return;
+#ifdef _OPENMP
+  omp_set_num_threads(threads);
+#endif
+  Eigen::setNbThreads(threads);
+}
+
+inline std::uint64_t metadata_number(const std::map<std::string, std::string>& metadata,
+                                     const std::string& key, const std::filesystem::path& file) {
+  const auto it = metadata.find(key);
+  std::uint64_t value = 0;
+  if (it == metadata.end() || std::from_chars(it->second.data(), it->second.data() +
+                                                  it->second.size(), value).ec != std::errc())
+    throw gan::CheckpointError(gan::message("checkpoint '", file.string(), "': expected a number "
+                                            "under metadata '", key, "', found none; it was not "
+                                            "written by an MNIST example"));
+  return value;
+}
+
+/// A value that a resumed run takes from its checkpoint; giving another on the command line
+/// would break the exact continuation, so it is refused.
+template <typename T>
+T resumed_value(const std::optional<T>& given, T saved, std::string_view flag) {
+  if (given && *given != saved)
+    throw UsageError(gan::message(flag, ": the checkpoint was trained with ", saved, ", got ",
+                                  *given, "; leave the flag out to continue with ", saved));
+  return saved;
+}
+
+template <typename Trainer>
+RunState resume_if_asked(Trainer& trainer, const Options& options) {
+  RunState state;
+  if (!options.resume) {
+    state.seed = options.seed.value_or(kDefaultSeed);
+    state.batch_size = options.batch_size.value_or(kDefaultBatchSize);
+    return state;
+  }
+  const auto metadata = trainer.load_checkpoint(*options.resume);
+  const auto number = [&](const char* key) { return metadata_number(metadata, key, *options.resume); };
+  state.position = {number("position.epoch"), static_cast<std::size_t>(number("position.batch"))};
+  state.seed = resumed_value(options.seed, number("seed"), "--seed");
+  state.batch_size = resumed_value(options.batch_size,
+                                   static_cast<std::size_t>(number("batch_size")), "--batch-size");
+  state.data_count = number("data.count");
+  std::cout << "resumed from " << options.resume->string() << " at epoch " << state.position.epoch
+            << ", step " << trainer.steps() << '\n';
+  return state;
+}
+
+template <typename Trainer>
+void save_checkpoint(const Trainer& trainer, const RunState& state, const Options& options) {
+  trainer.save_checkpoint(options.out_dir / "checkpoint.gan",
+                          {{"position.epoch", std::to_string(state.position.epoch)},
+                           {"position.batch", std::to_string(state.position.batch)},
+                           {"seed", std::to_string(state.seed)},
+                           {"batch_size", std::to_string(state.batch_size)},
+                           {"data.count", std::to_string(state.data_count)}});
+}
+
+template <typename Trainer>
+void save_grid(Trainer& trainer, const gan::Matrix<float>& grid_noise, const Options& options,
+               std::uint64_t epoch) {
+  const auto& images = trainer.generate(grid_noise);
+  char name[32];
+  std::snprintf(name, sizeof name, "epoch-%03llu.png", static_cast<unsigned long long>(epoch));
+  gan::data::write_image_grid(options.out_dir / "samples" / name, images, kImageSide, kImageSide,
+                              kGridSide);
+  gan::data::write_image_grid(options.out_dir / "samples.png", images, kImageSide, kImageSide,
+                              kGridSide);
+}
+
+/// Loads the digits, refusing a data set other than the one a resumed run was trained on.
+inline gan::data::Dataset<float> load_data(const Options& options, RunState& state) {
+  const auto images = gan::data::load_mnist_folder(options.data_dir);
+  if (images.rows != kImageSide || images.cols != kImageSide)
+    throw gan::DataError(gan::message("data in '", options.data_dir.string(), "': expected ",
+                                      kImageSide, "x", kImageSide, " images, got ", images.rows,
+                                      "x", images.cols));
+  if (state.data_count != 0 && state.data_count != images.count)
+    throw gan::DataError(gan::message("data in '", options.data_dir.string(), "': the checkpoint "
+                                      "was trained on ", state.data_count, " images, got ",
+                                      images.count, "; resume with the same --data"));
+  state.data_count = images.count;
+  std::cout << "loaded " << images.count << " images from " << options.data_dir.string() << '\n';
+  return gan::data::Dataset<float>(gan::data::to_matrix<float>(images), state.batch_size,
+                                   state.seed, gan::data::PartialBatch::drop);
+}
+
+/// Trains until options.epochs epochs are complete.
+template <typename Trainer>
+void train(Trainer& trainer, const Options& options, RunState& state) {
+  auto data = load_data(options, state);
+  std::filesystem::create_directories(options.out_dir / "samples");
+  const auto log_path = options.out_dir / "log.csv";
+  const bool append = options.resume && std::filesystem::exists(log_path);
+  std::ofstream log(log_path, append ? std::ios::app : std::ios::trunc);
+  if (!log) throw gan::Error(gan::message("could not open '", log_path.string(), "' for writing"));
+
+  gan::Rng grid_rng(state.seed ^ kGridStream);
+  const auto grid_noise = Trainer::draw_noise(kGridSide * kGridSide, grid_rng);
+  Position& at = state.position;
+  trainer.add_observer(gan::CsvLogger(log, !append));
+  trainer.add_observer(gan::ProgressPrinter(std::cout, options.log_every, [&] {
+    return gan::message("epoch ", at.epoch + 1, "/", options.epochs);
+  }));
+
+  // Each call hands the trainer the next batch and moves the position on, across epochs.
+  const auto next_batch = [&]() -> const gan::Matrix<float>& {
+    const auto& batch = data.batch(at.epoch, at.batch);
+    if (++at.batch == data.batches_per_epoch()) at = {at.epoch + 1, 0};
+    return batch;
+  };
+  while (at.epoch < options.epochs) {
+    const std::uint64_t epoch_before = at.epoch;
+    trainer.step(next_batch);
+    if (at.epoch == epoch_before) continue;
+    save_grid(trainer, grid_noise, options, at.epoch);
+    save_checkpoint(trainer, state, options);
+    std::cout << "epoch " << at.epoch << "/" << options.epochs << " done at step "
+              << trainer.steps() << ": " << (options.out_dir / "samples.png").string()
+              << ", " << (options.out_dir / "checkpoint.gan").string() << '\n';
+  }
+}
+
+/// Writes options.samples generated images to options.samples_out as IDX3 bytes.
+template <typename Trainer>
+void write_samples(Trainer& trainer, const Options& options, const RunState& state) {
+  constexpr std::size_t kChunk = 500;  // bounds memory for large N
+  gan::Rng rng(state.seed ^ kSamplesStream);
+  std::vector<std::uint8_t> bytes;
+  bytes.reserve(options.samples * kImageSide * kImageSide);
+  for (std::size_t done = 0; done < options.samples; done += kChunk) {
+    const std::size_t count = std::min(kChunk, options.samples - done);
+    const auto chunk = gan::data::to_bytes(trainer.generate(Trainer::draw_noise(count, rng)));
+    bytes.insert(bytes.end(), chunk.begin(), chunk.end());
+  }
+  const auto n = static_cast<std::uint32_t>(options.samples);
+  gan::data::write_idx(*options.samples_out, {n, kImageSide, kImageSide}, bytes);
+  std::cout << "wrote " << options.samples << " samples to " << options.samples_out->string()
+            << '\n';
+}
+
+template <typename Trainer>
+typename Trainer::Options trainer_options(const Options& options) {
+  typename Trainer::Options result;
+  result.generator_optimizer.learning_rate = options.generator_learning_rate;
+  result.discriminator_optimizer.learning_rate = options.discriminator_learning_rate;
+  result.discriminator_steps = options.discriminator_steps;
+  result.seed = options.seed.value_or(kDefaultSeed);
+  return result;
+}
+
+template <typename G, typename D, typename Loss>
+void run(const Options& options) {
+  using Trainer = gan::AlternatingTrainer<G, D, Loss>;
+  Trainer trainer(trainer_options<Trainer>(options));
+  RunState state = resume_if_asked(trainer, options);
+  if (state.position.epoch < options.epochs) train(trainer, options, state);
+  if (options.samples > 0) write_samples(trainer, options, state);
+}
+
+/// The loss named by --loss; on --resume without --loss, the one the checkpoint was trained
+/// with (a trainer refuses a checkpoint of another loss, so this picks the one that fits).
+inline std::string chosen_loss(const Options& options) {
+  if (options.loss) return *options.loss;
+  if (options.resume) return gan::CheckpointReader(*options.resume).get_text("loss");
+  return gan::NonSaturatingLoss::name;
+}
+
+/// The whole program: parses argv, runs, and turns every failure into a message and an exit
+/// status (2 for a bad command line, 1 for anything else).
+template <typename G, typename D>
+int run_program(std::string_view name, std::uint64_t default_epochs, int argc, char** argv) {
+  try {
+    const Options options = parse_options(argc, argv, default_epochs);
+    if (options.help) {
+      std::cout << usage(name, default_epochs);
+      return 0;
+    }
+    set_threads(options.threads);
+    const std::string loss = chosen_loss(options);
+    if (loss == "minimax")
+      run<G, D, gan::MinimaxLoss>(options);
+    else if (loss == "least-squares")
+      run<G, D, gan::LeastSquaresLoss>(options);
+    else
+      run<G, D, gan::NonSaturatingLoss>(options);
+    return 0;
+  } catch (const UsageError& error) {
+    std::cerr << name << ": " << error.what() << "\nTry '" << name << " --help'.\n";
+    return 2;
+  } catch (const gan::DivergenceError& error) {
+    std::cerr << name << ": training stopped: " << error.what()
+              << "\nThe last good checkpoint, if one was written, is unchanged on disk.\n";
+    return 1;
+  } catch (const std::exception& error) {
+    std::cerr << name << ": error: " << error.what() << '\n';
+    return 1;
+  }
+}
+
+}  // namespace examples
