@@ -7,6 +7,10 @@
 #include <gan/core/random.hpp>
 #include <gan/core/shape.hpp>
 #include <gan/core/tensor.hpp>
+#include <gan/data/dataset.hpp>
+#include <gan/data/idx.hpp>
+#include <gan/data/mnist.hpp>
+#include <gan/data/png.hpp>
 #include <gan/io/checkpoint.hpp>
 #include <gan/layers/dense.hpp>
 #include <gan/layers/identity.hpp>

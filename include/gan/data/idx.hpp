@@ -3,12 +3,12 @@
 #pragma once
 
 #include <gan/core/error.hpp>
+#include <gan/io/atomic_write.hpp>
 
 #include <zlib.h>
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstddef>
@@ -97,58 +97,6 @@ inline std::string hex_bytes(std::span<const std::uint8_t> bytes) {
   return text;
 }
 
-inline void write_all(int fd, std::span<const std::uint8_t> bytes) {
-  std::size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::system_error(errno, std::generic_category(), "write");
-    written += static_cast<std::size_t>(n);
-  }
-}
-
-inline void write_and_sync(const std::filesystem::path& temporary,
-                           std::initializer_list<std::span<const std::uint8_t>> parts) {
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "create");
-  try {
-    for (const auto part : parts) write_all(fd, part);
-    if (::fsync(fd) != 0) throw std::system_error(errno, std::generic_category(), "fsync");
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  if (::close(fd) != 0) throw std::system_error(errno, std::generic_category(), "close");
-}
-
-/// Writes `parts` one after another to `path` through a temporary file beside it, fsync and
-/// rename. The temporary's name carries the process id and a counter, so concurrent writers
-/// (threads or processes) never share one.
-inline void write_atomically(const char* function, const std::filesystem::path& path,
-                             std::initializer_list<std::span<const std::uint8_t>> parts) {
-  static std::atomic<unsigned long> counter{0};
-  const std::filesystem::path temporary = path.string() + ".partial-" + std::to_string(::getpid()) +
-                                          "-" + std::to_string(counter.fetch_add(1));
-  try {
-    write_and_sync(temporary, parts);
-    if (::rename(temporary.c_str(), path.c_str()) != 0)
-      throw std::system_error(errno, std::generic_category(), "rename");
-  } catch (const std::system_error& error) {
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    fail_file(function, path,
-              "a writable file (through the temporary '" + temporary.string() + "')",
-              message("a failed ", error.what()));
-  }
-  // Make the rename itself durable by flushing the folder entry too; best effort, since the
-  // data is already complete under its final name.
-  const std::filesystem::path parent = path.has_parent_path() ? path.parent_path() : ".";
-  const int dir = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-}
 
 inline constexpr const char* kReadIdx = "data::read_idx";
 
@@ -460,7 +408,7 @@ inline void write_idx(const std::filesystem::path& path, const std::vector<std::
   for (const std::uint32_t dim : dims)
     for (const int shift : {24, 16, 8, 0})
       header.push_back(static_cast<std::uint8_t>(dim >> shift));
-  detail::write_atomically("data::write_idx", path, {header, values});
+  gan::detail::write_atomically<DataError>("data::write_idx", path, {header, values});
 }
 
 }  // namespace gan::data

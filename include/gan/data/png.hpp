@@ -123,7 +123,7 @@ inline void write_png(const std::filesystem::path& path, std::size_t width, std:
   detail::append_chunk(file, "IHDR", header);
   detail::append_chunk(file, "IDAT", detail::png_image_data(path, width, height, gray));
   detail::append_chunk(file, "IEND", {});
-  detail::write_atomically("data::write_png", path, {file});
+  gan::detail::write_atomically<DataError>("data::write_png", path, {file});
 }
 
 template <typename Scalar>

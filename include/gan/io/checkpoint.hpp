@@ -4,6 +4,7 @@
 
 #include <gan/core/error.hpp>
 #include <gan/core/tensor.hpp>
+#include <gan/io/atomic_write.hpp>
 
 #include <zlib.h>
 
@@ -22,8 +23,6 @@
 #include <type_traits>
 #include <vector>
 
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace gan {
 
@@ -119,7 +118,7 @@ class CheckpointWriter {
       detail::append_bytes(bytes, entry.payload.data(), entry.payload.size());
     }
     detail::append_integer(bytes, detail::crc32_of(bytes.data(), bytes.size()));
-    write_atomically(path, bytes);
+    detail::write_atomically<CheckpointError>("CheckpointWriter::commit", path, {bytes});
   }
 
  private:
@@ -132,46 +131,6 @@ class CheckpointWriter {
     Entry entry{kind, {}};
     detail::append_bytes(entry.payload, data, size);
     entries_[key] = std::move(entry);
-  }
-
-  static void write_atomically(const std::filesystem::path& path,
-                               const std::vector<unsigned char>& bytes) {
-    const std::filesystem::path temporary =
-        path.string() + ".partial-" + std::to_string(::getpid());
-    const auto fail = [&](const char* what) {
-      const std::string reason = std::strerror(errno);
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      throw CheckpointError(message("CheckpointWriter::commit: could not ", what, " '",
-                                    temporary.string(), "' for checkpoint '", path.string(),
-                                    "': ", reason));
-    };
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) fail("create");
-    std::size_t written = 0;
-    while (written < bytes.size()) {
-      const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        ::close(fd);
-        fail("write");
-      }
-      written += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0) {
-      ::close(fd);
-      fail("flush");
-    }
-    if (::close(fd) != 0) fail("close");
-    if (::rename(temporary.c_str(), path.c_str()) != 0) fail("rename into place");
-    // Make the rename itself durable: flush the directory entry too (best effort).
-    const std::filesystem::path parent =
-        path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-    const int dir = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir >= 0) {
-      ::fsync(dir);
-      ::close(dir);
-    }
   }
 
   std::map<std::string, Entry> entries_;
@@ -187,8 +146,15 @@ class CheckpointReader {
   explicit CheckpointReader(const std::filesystem::path& path) : path_(path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) fail("could not open it", std::strerror(errno));
-    std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
-                                     std::istreambuf_iterator<char>());
+    // Check the signature before reading the rest, so that a wrong file of any size is
+    // refused without being loaded into memory.
+    char magic[sizeof kCheckpointMagic] = {};
+    in.read(magic, sizeof magic);
+    if (in.gcount() == sizeof magic && std::memcmp(magic, kCheckpointMagic, sizeof magic) != 0)
+      fail("it does not start with the gan checkpoint signature 'GANCKPT'",
+           "expected a file written by gan's CheckpointWriter");
+    std::vector<unsigned char> bytes(magic, magic + in.gcount());
+    bytes.insert(bytes.end(), std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     if (in.bad()) fail("could not read it", std::strerror(errno));
     parse(bytes);
   }
