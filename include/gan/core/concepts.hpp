@@ -56,8 +56,8 @@ concept LossPolicy = requires(const Matrix<Scalar>& logits, Matrix<Scalar>& grad
 
 /// An optimizer for one network's flat parameter vector, with state it can checkpoint.
 template <typename O, typename Scalar>
-concept Optimizer = requires(O optimizer, const O const_optimizer, Vector<Scalar>& parameters,
-                             const Vector<Scalar>& gradients, CheckpointWriter& writer,
+concept Optimizer = requires(O optimizer, const O const_optimizer, VectorMap<Scalar> parameters,
+                             ConstVectorMap<Scalar> gradients, CheckpointWriter& writer,
                              const CheckpointReader& reader, const std::string& prefix,
                              const typename O::Hyperparameters& hyperparameters) {
   { O::name } -> std::convertible_to<const char*>;

@@ -25,4 +25,16 @@ using MatrixMap = Eigen::Map<Matrix<Scalar>>;
 template <typename Scalar>
 using VectorMap = Eigen::Map<Vector<Scalar>>;
 
+/// A read-only view of a vector stored elsewhere.
+template <typename Scalar>
+using ConstVectorMap = Eigen::Map<const Vector<Scalar>>;
+
+/// What optimizers take: any writable vector storage (a Vector, or a network's parameter view).
+template <typename Scalar>
+using VectorRef = Eigen::Ref<Vector<Scalar>>;
+
+/// Any read-only vector storage.
+template <typename Scalar>
+using ConstVectorRef = Eigen::Ref<const Vector<Scalar>>;
+
 }  // namespace gan

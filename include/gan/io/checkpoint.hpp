@@ -88,12 +88,9 @@ inline std::uint32_t crc32_of(const unsigned char* data, std::size_t size) {
 /// Collects named entries in memory, then writes them to a file in one atomic step.
 class CheckpointWriter {
  public:
-  /// Adds an array of floats or doubles.
-  template <typename Scalar>
-  void put(const std::string& key, const Vector<Scalar>& values) {
-    add(key, detail::array_kind<Scalar>(), values.data(),
-        static_cast<std::size_t>(values.size()) * sizeof(Scalar));
-  }
+  /// Adds an array of floats or doubles (a Vector, or a network's parameter view).
+  void put(const std::string& key, ConstVectorRef<float> values) { put_array(key, values); }
+  void put(const std::string& key, ConstVectorRef<double> values) { put_array(key, values); }
   void put(const std::string& key, std::uint64_t value) {
     add(key, EntryKind::u64, &value, sizeof value);
   }
@@ -126,6 +123,12 @@ class CheckpointWriter {
     EntryKind kind;
     std::vector<unsigned char> payload;
   };
+
+  template <typename Scalar>
+  void put_array(const std::string& key, const ConstVectorRef<Scalar>& values) {
+    add(key, detail::array_kind<Scalar>(), values.data(),
+        static_cast<std::size_t>(values.size()) * sizeof(Scalar));
+  }
 
   void add(const std::string& key, EntryKind kind, const void* data, std::size_t size) {
     Entry entry{kind, {}};

@@ -177,12 +177,17 @@ class Network<Sequential<Layers...>, Scalar> {
   /// Sets every accumulated gradient to zero.
   void zero_gradients() { gradients_.setZero(); }
 
-  /// All parameters, flat, in layer order.
-  Vector<Scalar>& parameters() noexcept { return parameters_; }
-  const Vector<Scalar>& parameters() const noexcept { return parameters_; }
-  /// The accumulated gradients, laid out like parameters().
-  Vector<Scalar>& gradients() noexcept { return gradients_; }
-  const Vector<Scalar>& gradients() const noexcept { return gradients_; }
+  /// All parameters, flat, in layer order. A view, not the vector itself: the layers point
+  /// into this storage, so it can be read and written but never resized or swapped away.
+  VectorMap<Scalar> parameters() noexcept { return VectorMap<Scalar>(parameters_.data(), parameter_count); }
+  ConstVectorMap<Scalar> parameters() const noexcept {
+    return ConstVectorMap<Scalar>(parameters_.data(), parameter_count);
+  }
+  /// The accumulated gradients, laid out like parameters(); a view, like parameters().
+  VectorMap<Scalar> gradients() noexcept { return VectorMap<Scalar>(gradients_.data(), parameter_count); }
+  ConstVectorMap<Scalar> gradients() const noexcept {
+    return ConstVectorMap<Scalar>(gradients_.data(), parameter_count);
+  }
 
   /// Layer I, bound to this network's buffers (e.g. layer<0>().weights() of a Dense layer).
   template <std::size_t I>

@@ -55,7 +55,7 @@ class Adam {
   }
 
   /// Applies one update to `parameters` from `gradients`; both have parameter_count values.
-  void step(Vector<Scalar>& parameters, const Vector<Scalar>& gradients) {
+  void step(VectorRef<Scalar> parameters, ConstVectorRef<Scalar> gradients) {
     GAN_ASSERT(parameters.size() == first_moment_.size() && gradients.size() == first_moment_.size(),
                "Adam::step: parameter count differs from the one the optimizer was made for");
     ++steps_;

@@ -44,7 +44,7 @@ class Sgd {
   }
 
   /// Applies one update to `parameters` from `gradients`; both have parameter_count values.
-  void step(Vector<Scalar>& parameters, const Vector<Scalar>& gradients) {
+  void step(VectorRef<Scalar> parameters, ConstVectorRef<Scalar> gradients) {
     GAN_ASSERT(parameters.size() == velocity_.size() && gradients.size() == velocity_.size(),
                "Sgd::step: parameter count differs from the one the optimizer was made for");
     const auto momentum = static_cast<Scalar>(hyperparameters_.momentum);

@@ -296,8 +296,9 @@ class AlternatingTrainer {
       if (key.starts_with(kMetadataPrefix))
         metadata[key.substr(std::string_view(kMetadataPrefix).size())] = reader.get_text(key);
 
-    generator_.parameters() = std::move(generator_parameters);
-    discriminator_.parameters() = std::move(discriminator_parameters);
+    // Copied into the networks' own storage, which their layers point into.
+    generator_.parameters() = generator_parameters;
+    discriminator_.parameters() = discriminator_parameters;
     generator_optimizer_ = std::move(generator_optimizer);
     discriminator_optimizer_ = std::move(discriminator_optimizer);
     rng_.restore(rng_state);
