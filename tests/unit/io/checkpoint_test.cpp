@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: MIT
+// Tests of io/checkpoint.hpp: a round trip of every entry kind, refusal of damaged or foreign
+// files with an error that names the file, checked getters, and the atomic commit.
+#define BOOST_TEST_MODULE checkpoint
+#include <boost/test/unit_test.hpp>
+
+#include <gan/core/error.hpp>
+#include <gan/core/tensor.hpp>
+#include <gan/io/checkpoint.hpp>
+
+#include <zlib.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <numbers>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using Bytes = std::vector<unsigned char>;
+
+/// A fresh, empty directory of this process's own, removed with everything in it at the end.
+struct TemporaryDirectory {
+  fs::path path =
+      fs::temp_directory_path() / ("gan_checkpoint_test_" + std::to_string(::getpid()));
+  TemporaryDirectory() {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TemporaryDirectory() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+  /// Names of everything in the directory.
+  std::vector<std::string> listing() const {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(path))
+      names.push_back(entry.path().filename().string());
+    return names;
+  }
+};
+
+Bytes read_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void write_bytes(const fs::path& path, const Bytes& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+}
+
+/// Replaces the last four bytes with the CRC-32 of the others, as the writer does.
+void reseal(Bytes& bytes) {
+  const auto crc = static_cast<std::uint32_t>(
+      ::crc32(::crc32(0L, Z_NULL, 0), bytes.data(), static_cast<uInt>(bytes.size() - 4)));
+  std::memcpy(bytes.data() + bytes.size() - 4, &crc, 4);
+}
+
+/// The message of the CheckpointError thrown by `action`, or "" if it throws nothing.
+template <typename Action>
+std::string checkpoint_error_of(Action&& action) {
+  try {
+    action();
+  } catch (const gan::CheckpointError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+std::string open_error(const fs::path& path) {
+  return checkpoint_error_of([&] { gan::CheckpointReader reader(path); });
+}
+
+bool mentions(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+/// A small checkpoint of two entries, written to `path`.
+void write_small(const fs::path& path) {
+  gan::CheckpointWriter writer;
+  writer.put("steps", std::uint64_t{12});
+  writer.put("name", std::string("abc"));
+  writer.commit(path);
+}
+
+template <typename Scalar>
+bool bit_identical(const gan::Vector<Scalar>& a, const gan::Vector<Scalar>& b) {
+  return a.size() == b.size() &&
+         (a.size() == 0 ||
+          std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * sizeof(Scalar)) ==
+              0);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(checkpoint)
+
+BOOST_AUTO_TEST_CASE(round_trip_restores_every_entry_kind_bit_for_bit) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path / "all.ckpt";
+
+  gan::Vector<float> floats(4);
+  floats << 1.5f, -2.25f, std::numeric_limits<float>::quiet_NaN(),
+      std::numeric_limits<float>::infinity();
+  gan::Vector<double> doubles(4);
+  doubles << std::numbers::pi, -0.0, std::numeric_limits<double>::denorm_min(),
+      std::numeric_limits<double>::max();
+  const gan::Vector<float> no_floats(0);
+  const std::string text_with_nul = std::string("two\nlines and a NUL: ") + '\0' + " end";
+
+  gan::CheckpointWriter writer;
+  writer.put("floats", floats);
+  writer.put("doubles", doubles);
+  writer.put("no_floats", no_floats);
+  writer.put("zero", std::uint64_t{0});
+  writer.put("largest", std::numeric_limits<std::uint64_t>::max());
+  writer.put("text", text_with_nul);
+  writer.put("empty_text", std::string());
+  writer.put("replaced", std::uint64_t{1});
+  writer.put("replaced", std::uint64_t{2});  // a later put under the same key wins
+  writer.commit(path);
+
+  const gan::CheckpointReader reader(path);
+  BOOST_TEST(reader.path() == path);
+  const std::vector<std::string> keys = {"doubles",  "empty_text", "floats", "largest",
+                                         "no_floats", "replaced",  "text",   "zero"};
+  BOOST_TEST(reader.keys() == keys, boost::test_tools::per_element());
+  BOOST_TEST(reader.contains("floats"));
+  BOOST_TEST(!reader.contains("missing"));
+  BOOST_TEST(bit_identical(reader.get_array<float>("floats", 4), floats));
+  BOOST_TEST(bit_identical(reader.get_array<double>("doubles", 4), doubles));
+  BOOST_TEST(reader.get_array<float>("no_floats", 0).size() == 0);
+  BOOST_TEST(reader.get_u64("zero") == 0u);
+  BOOST_TEST(reader.get_u64("largest") == std::numeric_limits<std::uint64_t>::max());
+  BOOST_TEST(reader.get_text("text") == text_with_nul);
+  BOOST_TEST(reader.get_text("empty_text") == "");
+  BOOST_TEST(reader.get_u64("replaced") == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(every_truncation_is_refused_naming_the_path) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path / "small.ckpt";
+  write_small(path);
+  const Bytes whole = read_bytes(path);
+  BOOST_TEST_REQUIRE(whole.size() > 20u);
+  for (std::size_t length = 0; length < whole.size(); ++length) {
+    BOOST_TEST_CONTEXT("truncated to " << length << " of " << whole.size() << " bytes") {
+      write_bytes(path, Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(length)));
+      const std::string error = open_error(path);
+      BOOST_TEST(mentions(error, path.string()), "error: '" << error << "'");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(every_flipped_byte_is_refused_naming_the_path) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path / "small.ckpt";
+  write_small(path);
+  const Bytes whole = read_bytes(path);
+  for (std::size_t at = 0; at < whole.size(); ++at) {
+    BOOST_TEST_CONTEXT("byte " << at << " flipped") {
+      Bytes damaged = whole;
+      damaged[at] ^= 0x5a;
+      write_bytes(path, damaged);
+      const std::string error = open_error(path);
+      BOOST_TEST(mentions(error, path.string()), "error: '" << error << "'");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(wrong_magic_is_refused_even_with_a_valid_checksum) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path / "foreign.ckpt";
+  write_small(path);
+  Bytes bytes = read_bytes(path);
+  bytes[0] = 'X';
+  reseal(bytes);
+  write_bytes(path, bytes);
+  const std::string error = open_error(path);
+  BOOST_TEST(mentions(error, path.string()), error);
+  BOOST_TEST(mentions(error, "signature"), error);
+}
+
+BOOST_AUTO_TEST_CASE(other_format_version_is_refused_even_with_a_valid_checksum) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path / "future.ckpt";
+  write_small(path);
+  Bytes bytes = read_bytes(path);
+  bytes[8] = 2;  // the u32 version follows the 8 bytes of magic
+  reseal(bytes);
+  write_bytes(path, bytes);
+  const std::string error = open_error(path);
+  BOOST_TEST(mentions(error, path.string()), error);
+  BOOST_TEST(mentions(error, "version 2"), error);
+}
+
+BOOST_AUTO_TEST_CASE(empty_and_missing_files_are_refused_naming_the_path) {
+  TemporaryDirectory directory;
+  const fs::path empty = directory.path / "empty.ckpt";
+  write_bytes(empty, {});
+  const std::string empty_error = open_error(empty);
+  BOOST_TEST(mentions(empty_error, empty.string()), empty_error);
+
+  const fs::path missing = directory.path / "missing.ckpt";
+  const std::string missing_error = open_error(missing);
+  BOOST_TEST(mentions(missing_error, missing.string()), missing_error);
+}
+
+BOOST_AUTO_TEST_CASE(entry_of_the_wrong_kind_or_size_is_refused) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path / "kinds.ckpt";
+  gan::CheckpointWriter writer;
+  writer.put("weights", gan::Vector<double>::Ones(3).eval());
+  writer.put("steps", std::uint64_t{4});
+  writer.put("name", std::string("g"));
+  writer.commit(path);
+  const gan::CheckpointReader reader(path);
+
+  const auto check = [&](const std::string& error, const std::string& key) {
+    BOOST_TEST(mentions(error, path.string()), error);
+    BOOST_TEST(mentions(error, key), error);
+  };
+  check(checkpoint_error_of([&] { reader.get_array<float>("weights", 3); }), "weights");
+  check(checkpoint_error_of([&] { reader.get_array<double>("weights", 4); }), "weights");
+  check(checkpoint_error_of([&] { reader.get_array<double>("weights", 2); }), "weights");
+  check(checkpoint_error_of([&] { reader.get_u64("name"); }), "name");
+  check(checkpoint_error_of([&] { reader.get_text("steps"); }), "steps");
+  check(checkpoint_error_of([&] { reader.get_array<double>("steps", 1); }), "steps");
+  check(checkpoint_error_of([&] { reader.get_u64("absent"); }), "absent");
+  BOOST_TEST(reader.get_array<double>("weights", 3).sum() == 3.0);
+}
+
+BOOST_AUTO_TEST_CASE(array_entry_with_a_partial_element_is_refused) {
+  // A well-formed file (valid magic, version and checksum) whose float32 entry holds 6 bytes:
+  // one float and half of another. It must be refused, not copied whole into one float.
+  TemporaryDirectory directory;
+  const fs::path path = directory.path / "partial.ckpt";
+  Bytes bytes(gan::kCheckpointMagic, gan::kCheckpointMagic + 8);
+  const auto append = [&](const void* data, std::size_t size) {
+    const auto* begin = static_cast<const unsigned char*>(data);
+    bytes.insert(bytes.end(), begin, begin + size);
+  };
+  const std::uint32_t version = gan::kCheckpointFormatVersion;
+  const std::uint32_t entries = 1;
+  const std::uint32_t key_size = 1;
+  const auto kind = static_cast<std::uint8_t>(gan::EntryKind::f32_array);
+  const std::uint64_t payload_size = 6;
+  append(&version, 4);
+  append(&entries, 4);
+  append(&key_size, 4);
+  append("a", 1);
+  append(&kind, 1);
+  append(&payload_size, 8);
+  append("\1\2\3\4\5\6", 6);
+  bytes.resize(bytes.size() + 4);
+  reseal(bytes);
+  write_bytes(path, bytes);
+
+  const gan::CheckpointReader reader(path);
+  const std::string error = checkpoint_error_of([&] { reader.get_array<float>("a", 1); });
+  BOOST_TEST(mentions(error, path.string()), "error: '" << error << "'");
+}
+
+BOOST_AUTO_TEST_CASE(commit_into_a_missing_directory_throws_and_leaves_no_temporary_file) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path / "absent" / "model.ckpt";
+  gan::CheckpointWriter writer;
+  writer.put("steps", std::uint64_t{1});
+  const std::string error = checkpoint_error_of([&] { writer.commit(path); });
+  BOOST_TEST(mentions(error, path.string()), "error: '" << error << "'");
+  BOOST_TEST(!fs::exists(directory.path / "absent"));
+  BOOST_TEST(directory.listing().empty());
+}
+
+BOOST_AUTO_TEST_CASE(commit_over_an_existing_checkpoint_replaces_it_and_leaves_no_partial_file) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path / "model.ckpt";
+  gan::CheckpointWriter first;
+  first.put("steps", std::uint64_t{1});
+  first.put("only_in_first", std::string("old"));
+  first.commit(path);
+
+  gan::CheckpointWriter second;
+  second.put("steps", std::uint64_t{2});
+  second.commit(path);
+
+  const gan::CheckpointReader reader(path);
+  BOOST_TEST(reader.get_u64("steps") == 2u);
+  BOOST_TEST(!reader.contains("only_in_first"));
+  const std::vector<std::string> expected = {"model.ckpt"};
+  BOOST_TEST(directory.listing() == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
