@@ -62,7 +62,10 @@ class Rng {
   /// The current state, to save.
   State state() const noexcept { return state_; }
   /// Continues from a saved state.
-  void restore(const State& state) noexcept { state_ = state; }
+  void restore(const State& state) noexcept {
+    state_ = state;
+    cache_valid_ = false;  // the cached block belongs to the old seed
+  }
 
   /// The next uniformly distributed 32-bit integer.
   std::uint32_t next_u32() noexcept {

@@ -177,6 +177,9 @@ class CheckpointReader {
   template <typename Scalar>
   Vector<Scalar> get_array(const std::string& key, std::size_t expected_size) const {
     const Entry& entry = find(key, detail::array_kind<Scalar>());
+    if (entry.payload.size() % sizeof(Scalar) != 0)
+      fail(message("entry '", key, "' is ", entry.payload.size(), " bytes long"),
+           message("a whole number of ", sizeof(Scalar), "-byte values was expected"));
     const std::size_t count = entry.payload.size() / sizeof(Scalar);
     if (count != expected_size)
       fail(message("entry '", key, "' holds ", count, " values"),
@@ -263,6 +266,9 @@ class CheckpointReader {
       take(&kind, 1);
       take(&payload_size, 8);
       if (payload_size > end - at) fail("an entry runs past the end of the file", "the file is damaged");
+      if (kind < static_cast<std::uint8_t>(EntryKind::f32_array) ||
+          kind > static_cast<std::uint8_t>(EntryKind::text))
+        fail(message("entry '", key, "' has unknown kind ", int{kind}), "the file is damaged");
       Entry entry{static_cast<EntryKind>(kind), {}};
       entry.payload.assign(bytes.begin() + static_cast<std::ptrdiff_t>(at),
                            bytes.begin() + static_cast<std::ptrdiff_t>(at + payload_size));

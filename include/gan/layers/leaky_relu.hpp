@@ -5,6 +5,7 @@
 #include <gan/layers/elementwise.hpp>
 #include <gan/core/error.hpp>
 
+#include <charconv>
 #include <stdexcept>
 #include <string>
 
@@ -15,11 +16,9 @@ namespace gan {
 /// The default slope is 0.2, the value the DCGAN paper (Radford et al. 2016) uses in its
 /// discriminator and most GAN code follows; PyTorch's own default is 0.01.
 struct LeakyRelu {
-  /// Gradient for negative inputs; must lie in [0, 1) so that max(x, slope * x) holds.
-  double slope = 0.2;
-
   LeakyRelu() = default;
-  explicit LeakyRelu(double negative_slope) : slope(negative_slope) {
+  /// @throws std::invalid_argument unless 0 <= negative_slope < 1
+  explicit LeakyRelu(double negative_slope) : slope_(negative_slope) {
     if (!(negative_slope >= 0.0 && negative_slope < 1.0))
       throw std::invalid_argument(
           message("LeakyRelu::LeakyRelu: expected a slope in [0, 1), got ", negative_slope));
@@ -29,22 +28,34 @@ struct LeakyRelu {
   template <typename InputShape>
   using output_shape = InputShape;
 
-  std::string describe() const { return message("LeakyReLU(", slope, ")"); }
+  /// Gradient for negative inputs, in [0, 1) so that max(x, slope * x) holds.
+  double slope() const noexcept { return slope_; }
+
+  /// "LeakyReLU(0.2)": the slope in the shortest form that reads back exactly, so that two
+  /// different slopes never describe themselves alike (checkpoints compare this text).
+  std::string describe() const {
+    char digits[32];
+    const auto end = std::to_chars(digits, digits + sizeof digits, slope_).ptr;
+    return "LeakyReLU(" + std::string(digits, end) + ")";
+  }
 
   template <typename Scalar>
   void apply(const Matrix<Scalar>& in, Matrix<Scalar>& out) const {
-    out = in.cwiseMax(in * static_cast<Scalar>(slope));
+    out = in.cwiseMax(in * static_cast<Scalar>(slope_));
   }
 
   template <typename Scalar>
   void gradient(const Matrix<Scalar>& in, const Matrix<Scalar>& out,
                 const Matrix<Scalar>& grad_out, Matrix<Scalar>& grad_in) const {
     (void)out;
-    grad_in = (in.array() > Scalar(0)).select(grad_out, grad_out * static_cast<Scalar>(slope));
+    grad_in = (in.array() > Scalar(0)).select(grad_out, grad_out * static_cast<Scalar>(slope_));
   }
 
   template <typename Scalar, typename InputShape>
   using Layer = detail::ElementwiseLayer<LeakyRelu, Scalar>;
+
+ private:
+  double slope_ = 0.2;
 };
 
 }  // namespace gan

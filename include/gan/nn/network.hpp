@@ -116,8 +116,10 @@ class Network<Sequential<Layers...>, Scalar> {
     }
     return *this;
   }
-  Network(Network&& other) noexcept : Network(static_cast<const Network&>(other)) {}
-  Network& operator=(Network&& other) noexcept { return *this = static_cast<const Network&>(other); }
+  // Moving copies: the layers point into the buffers, so a moved-from network must keep its
+  // own. Not noexcept, since the copy allocates.
+  Network(Network&& other) : Network(static_cast<const Network&>(other)) {}
+  Network& operator=(Network&& other) { return *this = static_cast<const Network&>(other); }
 
   /// Draws every parameter from its layer's default initialisation.
   void initialize(Rng& rng) {

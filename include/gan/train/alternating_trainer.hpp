@@ -303,6 +303,7 @@ class AlternatingTrainer {
     discriminator_optimizer_ = std::move(discriminator_optimizer);
     rng_.restore(rng_state);
     steps_ = steps;
+    last_stats_ = {};
     return metadata;
   }
 
@@ -331,13 +332,22 @@ class AlternatingTrainer {
     return total / static_cast<double>(logits.size());
   }
 
-  [[noreturn]] void diverged(const char* which, double loss, const StepStats& stats) const {
+  /// Stops training: `what` is "loss" or "gradient", `player` "discriminator" or "generator".
+  /// The message gives both losses as far as they are known at this point of the step.
+  [[noreturn]] void diverged(const char* player, const char* what, const StepStats& stats,
+                             bool generator_loss_known) const {
+    std::string generator_loss;
+    if (generator_loss_known)
+      generator_loss = message("generator loss ", stats.generator_loss);
+    else if (last_stats_.step != 0)
+      generator_loss = message("generator loss ", last_stats_.generator_loss, " in step ",
+                               last_stats_.step);
+    else
+      generator_loss = "no generator loss yet";
     throw DivergenceError(
-        message("AlternatingTrainer::step: the ", which, " loss is not finite at step ",
-                steps_ + 1, " (discriminator loss ", stats.discriminator_loss,
-                ", generator loss ", which[0] == 'g' ? loss : last_stats_.generator_loss,
-                which[0] == 'g' ? "" : " in the previous step",
-                "); the update that would have used it was not applied"),
+        message("AlternatingTrainer::step: the ", player, " ", what, " is not finite at step ",
+                steps_ + 1, " (discriminator loss ", stats.discriminator_loss, ", ",
+                generator_loss, "); the update that would have used it was not applied"),
         static_cast<long long>(steps_ + 1));
   }
 
@@ -359,10 +369,14 @@ class AlternatingTrainer {
     stats.fake_score = mean_score(fake_logits);
     stats.batch_size = static_cast<std::size_t>(real.cols());
     if (!std::isfinite(stats.discriminator_loss))
-      diverged("discriminator", stats.discriminator_loss, stats);
+      diverged("discriminator", "loss", stats, false);
 
     discriminator_.backward(real_gradient_, real_pass_, Backprop::parameters_only);
     discriminator_.backward(fake_gradient_, fake_pass_, Backprop::parameters_only);
+    // A finite loss can still have a non-finite gradient (an infinite input under a saturated
+    // unit gives 0 * inf); one pass over the gradients keeps NaN out of the parameters.
+    if (!discriminator_.gradients().allFinite())
+      diverged("discriminator", "gradient", stats, false);
     discriminator_optimizer_.step(discriminator_.parameters(), discriminator_.gradients());
   }
 
@@ -370,13 +384,14 @@ class AlternatingTrainer {
     const Matrix<Scalar>& fake = generator_pass_.output();
     const Matrix<Scalar>& fake_logits = discriminator_.forward(fake, fake_pass_);
     stats.generator_loss = Loss::generator_loss(fake_logits, fake_gradient_);
-    if (!std::isfinite(stats.generator_loss)) diverged("generator", stats.generator_loss, stats);
+    if (!std::isfinite(stats.generator_loss)) diverged("generator", "loss", stats, true);
 
     // D is frozen: only the gradient with respect to its input is computed, and D's own
     // gradient buffer is not touched.
     discriminator_.backward(fake_gradient_, fake_pass_, Backprop::input_only);
     generator_.zero_gradients();
     generator_.backward(fake_pass_.input_gradient(), generator_pass_, Backprop::parameters_only);
+    if (!generator_.gradients().allFinite()) diverged("generator", "gradient", stats, true);
     generator_optimizer_.step(generator_.parameters(), generator_.gradients());
   }
 

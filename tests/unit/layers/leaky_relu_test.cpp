@@ -111,9 +111,9 @@ BOOST_AUTO_TEST_CASE(slope_outside_zero_to_one_is_rejected_naming_the_value) {
 }
 
 BOOST_AUTO_TEST_CASE(slopes_in_zero_to_one_are_accepted) {
-  BOOST_TEST(gan::LeakyRelu{}.slope == 0.2);
-  BOOST_TEST(gan::LeakyRelu{0.0}.slope == 0.0);
-  BOOST_TEST(gan::LeakyRelu{0.999}.slope == 0.999);
+  BOOST_TEST(gan::LeakyRelu{}.slope() == 0.2);
+  BOOST_TEST(gan::LeakyRelu{0.0}.slope() == 0.0);
+  BOOST_TEST(gan::LeakyRelu{0.999}.slope() == 0.999);
   BOOST_TEST(rejection_of(0.0) == "");
   BOOST_TEST(rejection_of(0.01) == "");
 }

@@ -67,7 +67,7 @@ BOOST_AUTO_TEST_CASE(describe_joins_the_layers_with_their_settings) {
 BOOST_AUTO_TEST_CASE(network_uses_the_layer_settings_given_to_the_architecture) {
   using Architecture = gan::Sequential<gan::Dense<1, 1>, gan::LeakyRelu>;
   gan::Network<Architecture, double> net(Architecture{gan::Dense<1, 1>{}, gan::LeakyRelu{0.1}});
-  BOOST_TEST(std::get<1>(net.architecture().layers()).slope == 0.1);
+  BOOST_TEST(std::get<1>(net.architecture().layers()).slope() == 0.1);
   net.parameters() << 1.0, 0.0;  // w = 1, b = 0
   gan::Matrix<double> input(1, 2);
   input << -2.0, 3.0;
