@@ -37,6 +37,7 @@ struct Options {
   std::size_t discriminator_steps = 1;
   double generator_learning_rate = 2e-4;
   double discriminator_learning_rate = 2e-4;
+  double generator_average_decay = 0.999;
   std::optional<std::filesystem::path> resume;
   std::size_t samples = 0;
   std::optional<std::filesystem::path> samples_out;
@@ -73,6 +74,9 @@ Training:
   --k N               discriminator steps per generator step (default 1)
   --g-lr X            generator learning rate, Adam (default 0.0002)
   --d-lr X            discriminator learning rate, Adam (default 0.0002)
+  --g-average X       decay of the moving average of the generator's weights that draws the
+                      sample grids and --samples (default 0.999: about the last 1,000 steps;
+                      0 draws from the generator itself)
   --threads N         worker threads (default: OMP_NUM_THREADS, else all cores)
   --log-every N       print a progress line every N steps (default 50)
   --resume FILE       continue from a checkpoint written by this program; the run goes on
@@ -121,6 +125,16 @@ inline double parse_positive(std::string_view flag, std::string_view text) {
   return value;
 }
 
+inline double parse_fraction(std::string_view flag, std::string_view text) {
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty())
+    throw UsageError(std::string(flag) + ": expected a number, got '" + std::string(text) + "'");
+  if (!(value >= 0 && value < 1))
+    throw UsageError(std::string(flag) + ": expected a number in [0, 1), got " + std::string(text));
+  return value;
+}
+
 }  // namespace detail
 
 /// Parses and validates the command line.
@@ -148,6 +162,7 @@ inline Options parse_options(int argc, const char* const* argv, std::uint64_t de
     else if (flag == "--k") options.discriminator_steps = detail::parse_integer<std::size_t>(flag, value, 1);
     else if (flag == "--g-lr") options.generator_learning_rate = detail::parse_positive(flag, value);
     else if (flag == "--d-lr") options.discriminator_learning_rate = detail::parse_positive(flag, value);
+    else if (flag == "--g-average") options.generator_average_decay = detail::parse_fraction(flag, value);
     else if (flag == "--threads") options.threads = detail::parse_integer<int>(flag, value, 1);
     else if (flag == "--log-every") options.log_every = detail::parse_integer<std::uint64_t>(flag, value, 1);
     else if (flag == "--resume") options.resume = value;

@@ -124,7 +124,7 @@ void save_checkpoint(const Trainer& trainer, const RunState& state, const Option
 template <typename Trainer>
 void save_grid(Trainer& trainer, const gan::Matrix<float>& grid_noise, const Options& options,
                std::uint64_t epoch) {
-  const auto& images = trainer.generate(grid_noise);
+  const auto& images = trainer.generate_averaged(grid_noise);
   char name[32];
   std::snprintf(name, sizeof name, "epoch-%03llu.png", static_cast<unsigned long long>(epoch));
   gan::data::write_image_grid(options.out_dir / "samples" / name, images, kImageSide, kImageSide,
@@ -195,7 +195,8 @@ void write_samples(Trainer& trainer, const Options& options, const RunState& sta
   bytes.reserve(options.samples * kImageSide * kImageSide);
   for (std::size_t done = 0; done < options.samples; done += kChunk) {
     const std::size_t count = std::min(kChunk, options.samples - done);
-    const auto chunk = gan::data::to_bytes(trainer.generate(Trainer::draw_noise(count, rng)));
+    const auto noise = Trainer::draw_noise(count, rng);
+    const auto chunk = gan::data::to_bytes(trainer.generate_averaged(noise));
     bytes.insert(bytes.end(), chunk.begin(), chunk.end());
   }
   const auto n = static_cast<std::uint32_t>(options.samples);
@@ -211,6 +212,7 @@ typename Trainer::Options trainer_options(const Options& options) {
   result.discriminator_optimizer.learning_rate = options.discriminator_learning_rate;
   result.discriminator_steps = options.discriminator_steps;
   result.seed = options.seed.value_or(kDefaultSeed);
+  result.generator_average_decay = options.generator_average_decay;
   return result;
 }
 
