@@ -28,15 +28,9 @@ struct NonSaturatingLoss {
 
   template <typename Scalar>
   static double generator_loss(const Matrix<Scalar>& fake_logits, Matrix<Scalar>& fake_gradient) {
-    fake_gradient.resize(fake_logits.rows(), fake_logits.cols());
-    const double count = static_cast<double>(fake_logits.size());
-    double loss = 0;
-    for (Eigen::Index j = 0; j < fake_logits.size(); ++j) {
-      const Scalar f = fake_logits(j);
-      loss += logistic::softplus(-f);
-      fake_gradient(j) = static_cast<Scalar>((logistic::sigmoid(f) - Scalar(1)) / count);
-    }
-    return loss / count;
+    return detail::mean_over_logits(
+        fake_logits, fake_gradient, [](Scalar f) { return logistic::softplus(-f); },
+        [](Scalar f) { return logistic::sigmoid(f) - Scalar(1); });
   }
 
   /// The discriminator's output as reported in the step statistics: the probability D(x).

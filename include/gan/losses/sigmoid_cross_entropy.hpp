@@ -1,12 +1,29 @@
 // SPDX-License-Identifier: MIT
-// The discriminator's side of the original GAN objective, shared by the minimax and the
-// non-saturating policies, which differ only in the generator's loss.
+// The pieces the sigmoid-based loss policies share: a mean over logits with its gradient, and
+// the discriminator's side of the original GAN objective, which the minimax and the
+// non-saturating policies have in common (they differ only in the generator's loss).
 #pragma once
 
 #include <gan/core/tensor.hpp>
 #include <gan/losses/logistic.hpp>
 
 namespace gan::detail {
+
+/// L = mean_i loss_of(x_i) over the logits x, in double; writes dL/dx_i = gradient_of(x_i) / n
+/// into `gradient`, resized to the logits' shape.
+template <typename Scalar, typename LossOf, typename GradientOf>
+double mean_over_logits(const Matrix<Scalar>& logits, Matrix<Scalar>& gradient, LossOf loss_of,
+                        GradientOf gradient_of) {
+  gradient.resize(logits.rows(), logits.cols());
+  const double count = static_cast<double>(logits.size());
+  double loss = 0;
+  for (Eigen::Index i = 0; i < logits.size(); ++i) {
+    const Scalar x = logits(i);
+    loss += loss_of(x);
+    gradient(i) = static_cast<Scalar>(gradient_of(x) / count);
+  }
+  return loss / count;
+}
 
 /// Binary cross-entropy of D on a real batch (label 1) and a fake batch (label 0), from logits:
 ///   L_D = mean_i softplus(-r_i) + mean_j softplus(f_j)
@@ -17,23 +34,13 @@ double sigmoid_cross_entropy_discriminator(const Matrix<Scalar>& real_logits,
                                            const Matrix<Scalar>& fake_logits,
                                            Matrix<Scalar>& real_gradient,
                                            Matrix<Scalar>& fake_gradient) {
-  real_gradient.resize(real_logits.rows(), real_logits.cols());
-  fake_gradient.resize(fake_logits.rows(), fake_logits.cols());
-  const double real_count = static_cast<double>(real_logits.size());
-  const double fake_count = static_cast<double>(fake_logits.size());
-  double real_loss = 0;
-  double fake_loss = 0;
-  for (Eigen::Index i = 0; i < real_logits.size(); ++i) {
-    const Scalar r = real_logits(i);
-    real_loss += logistic::softplus(-r);
-    real_gradient(i) = static_cast<Scalar>((logistic::sigmoid(r) - Scalar(1)) / real_count);
-  }
-  for (Eigen::Index j = 0; j < fake_logits.size(); ++j) {
-    const Scalar f = fake_logits(j);
-    fake_loss += logistic::softplus(f);
-    fake_gradient(j) = static_cast<Scalar>(logistic::sigmoid(f) / fake_count);
-  }
-  return real_loss / real_count + fake_loss / fake_count;
+  const double real_loss = mean_over_logits(
+      real_logits, real_gradient, [](Scalar r) { return logistic::softplus(-r); },
+      [](Scalar r) { return logistic::sigmoid(r) - Scalar(1); });
+  const double fake_loss = mean_over_logits(
+      fake_logits, fake_gradient, [](Scalar f) { return logistic::softplus(f); },
+      [](Scalar f) { return logistic::sigmoid(f); });
+  return real_loss + fake_loss;
 }
 
 }  // namespace gan::detail
