@@ -36,8 +36,9 @@ inline constexpr bool is_shape_v<Shape<Dims...>> = true;
 namespace diagnostics {
 
 // These types exist only to be named in a compiler error: when a layer does not fit the one
-// before it, the compiler prints "In instantiation of LayerDoesNotFit<output_of_previous_layer
-// <...>, input_of_next_layer<...>>", which states both shapes in words.
+// before it, the compiler prints "In instantiation of LayerInputDoesNotMatchPreviousOutput<
+// layer_number<...>, output_of_previous_layer<...>, input_of_next_layer<...>>", which states
+// both shapes in words (nn/sequential.hpp; the trainer's diagnostics do the same).
 template <std::size_t... Dims>
 struct output_of_previous_layer {};
 template <std::size_t... Dims>

@@ -144,6 +144,11 @@ class Network<Sequential<Layers...>, Scalar> {
     return activations.output();
   }
 
+  /// A temporary input would be gone before backward() reads it, so it is refused at compile
+  /// time; keep the input in a named matrix.
+  const Matrix<Scalar>& forward(Matrix<Scalar>&& input, Activations& activations) const = delete;
+  const Matrix<Scalar>& forward(Matrix<Scalar>&& input) = delete;
+
   /// forward() with the network's own Activations.
   const Matrix<Scalar>& forward(const Matrix<Scalar>& input) {
     return forward(input, own_activations_);
