@@ -27,8 +27,8 @@
 
 namespace {
 
-constexpr int kBatchSize = 64;     // the batch of the reference comparisons in benchmarks/
-constexpr int kWarmupSteps = 20;   // lets buffers reach their size and caches warm up
+constexpr int kBatchSize = 64;    // the batch of the reference comparisons in benchmarks/
+constexpr int kWarmupSteps = 20;  // lets buffers reach their size and caches warm up
 
 struct Settings {
   int threads = 0;
@@ -40,9 +40,12 @@ Settings parse(int argc, char** argv) {
   Settings settings;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string_view flag = argv[i];
-    if (flag == "--threads") settings.threads = std::atoi(argv[i + 1]);
-    else if (flag == "--seconds") settings.seconds = std::atof(argv[i + 1]);
-    else if (flag == "--repeats") settings.repeats = std::atoi(argv[i + 1]);
+    if (flag == "--threads")
+      settings.threads = std::atoi(argv[i + 1]);
+    else if (flag == "--seconds")
+      settings.seconds = std::atof(argv[i + 1]);
+    else if (flag == "--repeats")
+      settings.repeats = std::atoi(argv[i + 1]);
   }
   settings.repeats = std::max(settings.repeats, 1);
   return settings;

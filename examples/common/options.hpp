@@ -137,6 +137,17 @@ inline double parse_fraction(std::string_view flag, std::string_view text) {
 
 }  // namespace detail
 
+/// True for the flags that take a value.
+inline bool is_known_flag(std::string_view flag) {
+  static constexpr std::string_view kFlags[] = {
+      "--data",    "--out",       "--epochs", "--batch-size", "--seed",
+      "--loss",    "--k",         "--g-lr",   "--d-lr",       "--g-average",
+      "--threads", "--log-every", "--resume", "--samples",    "--samples-out"};
+  for (const std::string_view known : kFlags)
+    if (flag == known) return true;
+  return false;
+}
+
 /// Parses and validates the command line.
 /// @throws UsageError naming the flag, what it expects and what it got
 inline Options parse_options(int argc, const char* const* argv, std::uint64_t default_epochs) {
@@ -148,27 +159,44 @@ inline Options parse_options(int argc, const char* const* argv, std::uint64_t de
       options.help = true;
       continue;
     }
-    if (i + 1 >= argc) {
-      if (flag.starts_with("--")) throw UsageError(std::string(flag) + ": expected a value, got none");
+    if (!is_known_flag(flag)) {
+      if (flag.starts_with("-")) throw UsageError("unknown option '" + std::string(flag) + "'");
       throw UsageError("unexpected argument '" + std::string(flag) + "'");
     }
+    if (i + 1 >= argc) throw UsageError(std::string(flag) + ": expected a value, got none");
     const std::string_view value = argv[++i];
-    if (flag == "--data") options.data_dir = value;
-    else if (flag == "--out") options.out_dir = value;
-    else if (flag == "--epochs") options.epochs = detail::parse_integer<std::uint64_t>(flag, value, 0);
-    else if (flag == "--batch-size") options.batch_size = detail::parse_integer<std::size_t>(flag, value, 1);
-    else if (flag == "--seed") options.seed = detail::parse_integer<std::uint64_t>(flag, value, 0);
-    else if (flag == "--loss") options.loss = value;
-    else if (flag == "--k") options.discriminator_steps = detail::parse_integer<std::size_t>(flag, value, 1);
-    else if (flag == "--g-lr") options.generator_learning_rate = detail::parse_positive(flag, value);
-    else if (flag == "--d-lr") options.discriminator_learning_rate = detail::parse_positive(flag, value);
-    else if (flag == "--g-average") options.generator_average_decay = detail::parse_fraction(flag, value);
-    else if (flag == "--threads") options.threads = detail::parse_integer<int>(flag, value, 1);
-    else if (flag == "--log-every") options.log_every = detail::parse_integer<std::uint64_t>(flag, value, 1);
-    else if (flag == "--resume") options.resume = value;
-    else if (flag == "--samples") options.samples = detail::parse_integer<std::size_t>(flag, value, 1);
-    else if (flag == "--samples-out") options.samples_out = value;
-    else throw UsageError("unknown option '" + std::string(flag) + "'");
+    if (flag == "--data")
+      options.data_dir = value;
+    else if (flag == "--out")
+      options.out_dir = value;
+    else if (flag == "--epochs")
+      options.epochs = detail::parse_integer<std::uint64_t>(flag, value, 0);
+    else if (flag == "--batch-size")
+      options.batch_size = detail::parse_integer<std::size_t>(flag, value, 1);
+    else if (flag == "--seed")
+      options.seed = detail::parse_integer<std::uint64_t>(flag, value, 0);
+    else if (flag == "--loss")
+      options.loss = value;
+    else if (flag == "--k")
+      options.discriminator_steps = detail::parse_integer<std::size_t>(flag, value, 1);
+    else if (flag == "--g-lr")
+      options.generator_learning_rate = detail::parse_positive(flag, value);
+    else if (flag == "--d-lr")
+      options.discriminator_learning_rate = detail::parse_positive(flag, value);
+    else if (flag == "--g-average")
+      options.generator_average_decay = detail::parse_fraction(flag, value);
+    else if (flag == "--threads")
+      options.threads = detail::parse_integer<int>(flag, value, 1);
+    else if (flag == "--log-every")
+      options.log_every = detail::parse_integer<std::uint64_t>(flag, value, 1);
+    else if (flag == "--resume")
+      options.resume = value;
+    else if (flag == "--samples")
+      options.samples = detail::parse_integer<std::size_t>(flag, value, 1);
+    else if (flag == "--samples-out")
+      options.samples_out = value;
+    else
+      throw UsageError("unknown option '" + std::string(flag) + "'");
   }
   if (options.help) return options;
   if (options.loss && *options.loss != "non-saturating" && *options.loss != "minimax" &&
@@ -179,8 +207,9 @@ inline Options parse_options(int argc, const char* const* argv, std::uint64_t de
     throw UsageError("--samples and --samples-out: expected both or neither, got only " +
                      std::string(options.samples > 0 ? "--samples" : "--samples-out"));
   if (options.epochs == 0 && !options.resume && options.samples == 0)
-    throw UsageError("--epochs 0: expected --resume FILE with --samples N --samples-out FILE "
-                     "(sampling from a checkpoint), got nothing to do");
+    throw UsageError(
+        "--epochs 0: expected --resume FILE with --samples N --samples-out FILE "
+        "(sampling from a checkpoint), got nothing to do");
   return options;
 }
 

@@ -24,9 +24,9 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -73,10 +73,14 @@ inline std::uint64_t metadata_number(const std::map<std::string, std::string>& m
                                      const std::string& key, const std::filesystem::path& file) {
   const auto it = metadata.find(key);
   std::uint64_t value = 0;
-  if (it == metadata.end() || std::from_chars(it->second.data(), it->second.data() +
-                                                  it->second.size(), value).ec != std::errc())
-    throw gan::CheckpointError(gan::message("checkpoint '", file.string(), "': expected a number "
-                                            "under metadata '", key, "', found none; it was not "
+  if (it == metadata.end() ||
+      std::from_chars(it->second.data(), it->second.data() + it->second.size(), value).ec !=
+          std::errc())
+    throw gan::CheckpointError(gan::message("checkpoint '", file.string(),
+                                            "': expected a number "
+                                            "under metadata '",
+                                            key,
+                                            "', found none; it was not "
                                             "written by an MNIST example"));
   return value;
 }
@@ -100,7 +104,9 @@ RunState resume_if_asked(Trainer& trainer, const Options& options) {
     return state;
   }
   const auto metadata = trainer.load_checkpoint(*options.resume);
-  const auto number = [&](const char* key) { return metadata_number(metadata, key, *options.resume); };
+  const auto number = [&](const char* key) {
+    return metadata_number(metadata, key, *options.resume);
+  };
   state.position = {number("position.epoch"), static_cast<std::size_t>(number("position.batch"))};
   state.seed = resumed_value(options.seed, number("seed"), "--seed");
   state.batch_size = resumed_value(options.batch_size,
@@ -141,9 +147,11 @@ inline gan::data::Dataset<float> load_data(const Options& options, RunState& sta
                                       kImageSide, "x", kImageSide, " images, got ", images.rows,
                                       "x", images.cols));
   if (state.data_count != 0 && state.data_count != images.count)
-    throw gan::DataError(gan::message("data in '", options.data_dir.string(), "': the checkpoint "
-                                      "was trained on ", state.data_count, " images, got ",
-                                      images.count, "; resume with the same --data"));
+    throw gan::DataError(gan::message("data in '", options.data_dir.string(),
+                                      "': the checkpoint "
+                                      "was trained on ",
+                                      state.data_count, " images, got ", images.count,
+                                      "; resume with the same --data"));
   state.data_count = images.count;
   std::cout << "loaded " << images.count << " images from " << options.data_dir.string() << '\n';
   return gan::data::Dataset<float>(gan::data::to_matrix<float>(images), state.batch_size,
@@ -181,8 +189,8 @@ void train(Trainer& trainer, const Options& options, RunState& state) {
     save_grid(trainer, grid_noise, options, at.epoch);
     save_checkpoint(trainer, state, options);
     std::cout << "epoch " << at.epoch << "/" << options.epochs << " done at step "
-              << trainer.steps() << ": " << (options.out_dir / "samples.png").string()
-              << ", " << (options.out_dir / "checkpoint.gan").string() << '\n';
+              << trainer.steps() << ": " << (options.out_dir / "samples.png").string() << ", "
+              << (options.out_dir / "checkpoint.gan").string() << '\n';
   }
 }
 

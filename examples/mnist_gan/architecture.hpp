@@ -17,13 +17,11 @@ constexpr std::size_t kLatentSize = 100;  // z dimension, as in most MLP GANs si
 
 // Data flows top to bottom: z (100) -> 256 -> 512 -> 1024 -> 784 pixels in [-1, 1].
 using Generator = gan::Sequential<gan::Dense<kLatentSize, 256>, gan::LeakyRelu,
-                                  gan::Dense<256, 512>, gan::LeakyRelu,
-                                  gan::Dense<512, 1024>, gan::LeakyRelu,
-                                  gan::Dense<1024, 784>, gan::Tanh>;
+                                  gan::Dense<256, 512>, gan::LeakyRelu, gan::Dense<512, 1024>,
+                                  gan::LeakyRelu, gan::Dense<1024, 784>, gan::Tanh>;
 
 // 784 pixels -> 512 -> 256 -> one logit: "how real does this image look?"
-using Discriminator = gan::Sequential<gan::Dense<784, 512>, gan::LeakyRelu,
-                                      gan::Dense<512, 256>, gan::LeakyRelu,
-                                      gan::Dense<256, 1>>;
+using Discriminator = gan::Sequential<gan::Dense<784, 512>, gan::LeakyRelu, gan::Dense<512, 256>,
+                                      gan::LeakyRelu, gan::Dense<256, 1>>;
 
 }  // namespace mnist_gan

@@ -31,5 +31,6 @@ constexpr std::uint64_t kDefaultEpochs = 60;
 }  // namespace
 
 int main(int argc, char** argv) {
-  return examples::run_program<mnist_gan::Generator, mnist_gan::Discriminator>("mnist_gan", kDefaultEpochs, argc, argv);
+  return examples::run_program<mnist_gan::Generator, mnist_gan::Discriminator>(
+      "mnist_gan", kDefaultEpochs, argc, argv);
 }

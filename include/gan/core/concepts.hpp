@@ -20,26 +20,25 @@ namespace gan {
 ///     buffer when `accumulate` is true; writes dL/din to *grad_in unless it is null
 ///   bind(parameters, gradients): points the layer at its slices of the network's buffers
 template <typename L, typename Scalar>
-concept BoundLayer =
-    requires(L layer, const L const_layer, const Matrix<Scalar>& in, Matrix<Scalar>& out,
-             Matrix<Scalar>* grad_in, Scalar* buffer, Rng& rng) {
-      { L::parameter_count } -> std::convertible_to<std::size_t>;
-      layer.bind(buffer, buffer);
-      layer.initialize(rng);
-      const_layer.forward(in, out);
-      layer.backward(in, in, in, grad_in, true);
-    };
+concept BoundLayer = requires(L layer, const L const_layer, const Matrix<Scalar>& in,
+                              Matrix<Scalar>& out, Matrix<Scalar>* grad_in, Scalar* buffer,
+                              Rng& rng) {
+  { L::parameter_count } -> std::convertible_to<std::size_t>;
+  layer.bind(buffer, buffer);
+  layer.initialize(rng);
+  const_layer.forward(in, out);
+  layer.backward(in, in, in, grad_in, true);
+};
 
 /// A layer specification, as listed in a Sequential: it states the shape it produces from a
 /// given input shape, describes itself in one line, and binds to a scalar type.
 template <typename Spec, typename InputShape, typename Scalar = float>
-concept LayerSpec =
-    is_shape_v<InputShape> && requires(const Spec spec) {
-      typename Spec::template output_shape<InputShape>;
-      requires is_shape_v<typename Spec::template output_shape<InputShape>>;
-      { spec.describe() } -> std::convertible_to<std::string>;
-      requires BoundLayer<typename Spec::template Layer<Scalar, InputShape>, Scalar>;
-    };
+concept LayerSpec = is_shape_v<InputShape> && requires(const Spec spec) {
+  typename Spec::template output_shape<InputShape>;
+  requires is_shape_v<typename Spec::template output_shape<InputShape>>;
+  { spec.describe() } -> std::convertible_to<std::string>;
+  requires BoundLayer<typename Spec::template Layer<Scalar, InputShape>, Scalar>;
+};
 
 /// A GAN loss: both players' losses and their gradients, from the discriminator's logits
 /// ([1, batch]), plus the score reported as "D(x)" in the statistics. Losses are means over

@@ -59,11 +59,11 @@ std::string message(const Parts&... parts) {
   do {                              \
   } while (0)
 #else
-#define GAN_ASSERT(condition, what)                                                         \
-  do {                                                                                      \
-    if (!(condition))                                                                       \
+#define GAN_ASSERT(condition, what)                                                          \
+  do {                                                                                       \
+    if (!(condition))                                                                        \
       throw ::std::logic_error(::gan::message(__FILE__, ":", __LINE__, ": internal check '", \
-                                              #condition, "' failed: ", what));             \
+                                              #condition, "' failed: ", what));              \
   } while (0)
 #endif
 #endif

@@ -72,10 +72,9 @@ class Rng {
     const std::uint64_t block = state_.position / 4;
     const auto lane = static_cast<std::size_t>(state_.position % 4);
     if (block != cached_block_ || !cache_valid_) {
-      cache_ = Philox::generate({static_cast<std::uint32_t>(block),
-                                 static_cast<std::uint32_t>(block >> 32), 0u, 0u},
-                                {static_cast<std::uint32_t>(state_.seed),
-                                 static_cast<std::uint32_t>(state_.seed >> 32)});
+      cache_ = Philox::generate(
+          {static_cast<std::uint32_t>(block), static_cast<std::uint32_t>(block >> 32), 0u, 0u},
+          {static_cast<std::uint32_t>(state_.seed), static_cast<std::uint32_t>(state_.seed >> 32)});
       cached_block_ = block;
       cache_valid_ = true;
     }

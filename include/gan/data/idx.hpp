@@ -97,7 +97,6 @@ inline std::string hex_bytes(std::span<const std::uint8_t> bytes) {
   return text;
 }
 
-
 inline constexpr const char* kReadIdx = "data::read_idx";
 
 /// Reads the file's bytes in order, straight or through zlib's inflate, and counts them.

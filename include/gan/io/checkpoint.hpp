@@ -23,7 +23,6 @@
 #include <type_traits>
 #include <vector>
 
-
 namespace gan {
 
 /// The on-disk layout, all integers little-endian:
@@ -43,10 +42,14 @@ namespace detail {
 
 inline const char* entry_kind_name(EntryKind kind) {
   switch (kind) {
-    case EntryKind::f32_array: return "float32 array";
-    case EntryKind::f64_array: return "float64 array";
-    case EntryKind::u64: return "unsigned integer";
-    case EntryKind::text: return "text";
+    case EntryKind::f32_array:
+      return "float32 array";
+    case EntryKind::f64_array:
+      return "float64 array";
+    case EntryKind::u64:
+      return "unsigned integer";
+    case EntryKind::text:
+      return "text";
   }
   return "unknown kind";
 }
@@ -265,7 +268,8 @@ class CheckpointReader {
       std::uint64_t payload_size = 0;
       take(&kind, 1);
       take(&payload_size, 8);
-      if (payload_size > end - at) fail("an entry runs past the end of the file", "the file is damaged");
+      if (payload_size > end - at)
+        fail("an entry runs past the end of the file", "the file is damaged");
       if (kind < static_cast<std::uint8_t>(EntryKind::f32_array) ||
           kind > static_cast<std::uint8_t>(EntryKind::text))
         fail(message("entry '", key, "' has unknown kind ", int{kind}), "the file is damaged");

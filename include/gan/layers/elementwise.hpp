@@ -28,9 +28,8 @@ class ElementwiseLayer {
     function_.apply(in, out);
   }
 
-  void backward(const Matrix<Scalar>& in, const Matrix<Scalar>& out,
-                const Matrix<Scalar>& grad_out, Matrix<Scalar>* grad_in,
-                bool /*accumulate_parameter_gradients*/) const {
+  void backward(const Matrix<Scalar>& in, const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
+                Matrix<Scalar>* grad_in, bool /*accumulate_parameter_gradients*/) const {
     if (grad_in == nullptr) return;
     grad_in->resize(in.rows(), in.cols());
     function_.gradient(in, out, grad_out, *grad_in);

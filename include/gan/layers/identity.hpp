@@ -10,7 +10,6 @@ namespace gan {
 
 /// f(x) = x. Useful as an explicit linear output, e.g. a critic's or a regressor's last layer.
 struct Identity {
-
   /// Keeps the shape of its input.
   template <typename InputShape>
   using output_shape = InputShape;
@@ -23,8 +22,8 @@ struct Identity {
   }
 
   template <typename Scalar>
-  void gradient(const Matrix<Scalar>& in, const Matrix<Scalar>& out,
-                const Matrix<Scalar>& grad_out, Matrix<Scalar>& grad_in) const {
+  void gradient(const Matrix<Scalar>& in, const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
+                Matrix<Scalar>& grad_in) const {
     (void)in;
     (void)out;
     grad_in = grad_out;

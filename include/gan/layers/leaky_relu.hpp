@@ -2,8 +2,8 @@
 // Leaky rectified linear unit: x for x > 0, slope * x otherwise.
 #pragma once
 
-#include <gan/layers/elementwise.hpp>
 #include <gan/core/error.hpp>
+#include <gan/layers/elementwise.hpp>
 
 #include <charconv>
 #include <stdexcept>
@@ -45,8 +45,8 @@ struct LeakyRelu {
   }
 
   template <typename Scalar>
-  void gradient(const Matrix<Scalar>& in, const Matrix<Scalar>& out,
-                const Matrix<Scalar>& grad_out, Matrix<Scalar>& grad_in) const {
+  void gradient(const Matrix<Scalar>& in, const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
+                Matrix<Scalar>& grad_in) const {
     (void)out;
     grad_in = (in.array() > Scalar(0)).select(grad_out, grad_out * static_cast<Scalar>(slope_));
   }

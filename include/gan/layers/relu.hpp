@@ -10,7 +10,6 @@ namespace gan {
 
 /// Rectified linear unit, f(x) = max(x, 0); its derivative at 0 is taken as 0.
 struct Relu {
-
   /// Keeps the shape of its input.
   template <typename InputShape>
   using output_shape = InputShape;
@@ -23,8 +22,8 @@ struct Relu {
   }
 
   template <typename Scalar>
-  void gradient(const Matrix<Scalar>& in, const Matrix<Scalar>& out,
-                const Matrix<Scalar>& grad_out, Matrix<Scalar>& grad_in) const {
+  void gradient(const Matrix<Scalar>& in, const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
+                Matrix<Scalar>& grad_in) const {
     (void)out;
     grad_in = (in.array() > Scalar(0)).select(grad_out, Scalar(0));
   }

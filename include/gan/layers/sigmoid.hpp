@@ -13,7 +13,6 @@ namespace gan {
 /// A discriminator should end in a Dense layer, not in Sigmoid: the loss policies take logits
 /// and apply the sigmoid themselves in a numerically stable way.
 struct Sigmoid {
-
   /// Keeps the shape of its input.
   template <typename InputShape>
   using output_shape = InputShape;
@@ -26,8 +25,8 @@ struct Sigmoid {
   }
 
   template <typename Scalar>
-  void gradient(const Matrix<Scalar>& in, const Matrix<Scalar>& out,
-                const Matrix<Scalar>& grad_out, Matrix<Scalar>& grad_in) const {
+  void gradient(const Matrix<Scalar>& in, const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
+                Matrix<Scalar>& grad_in) const {
     (void)in;
     grad_in = grad_out.array() * out.array() * (Scalar(1) - out.array());
   }

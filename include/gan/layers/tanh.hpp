@@ -10,7 +10,6 @@ namespace gan {
 
 /// f(x) = tanh(x); f'(x) = 1 - tanh(x)^2, computed from the cached output.
 struct Tanh {
-
   /// Keeps the shape of its input.
   template <typename InputShape>
   using output_shape = InputShape;
@@ -23,8 +22,8 @@ struct Tanh {
   }
 
   template <typename Scalar>
-  void gradient(const Matrix<Scalar>& in, const Matrix<Scalar>& out,
-                const Matrix<Scalar>& grad_out, Matrix<Scalar>& grad_in) const {
+  void gradient(const Matrix<Scalar>& in, const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
+                Matrix<Scalar>& grad_in) const {
     (void)in;
     grad_in = grad_out.array() * (Scalar(1) - out.array().square());
   }

@@ -17,13 +17,14 @@ struct LeastSquaresLoss {
 
   template <typename Scalar>
   static double discriminator_loss(const Matrix<Scalar>& real_logits,
-                                   const Matrix<Scalar>& fake_logits,
-                                   Matrix<Scalar>& real_gradient, Matrix<Scalar>& fake_gradient) {
+                                   const Matrix<Scalar>& fake_logits, Matrix<Scalar>& real_gradient,
+                                   Matrix<Scalar>& fake_gradient) {
     const double real_count = static_cast<double>(real_logits.size());
     const double fake_count = static_cast<double>(fake_logits.size());
     real_gradient = (real_logits.array() - Scalar(1)) / static_cast<Scalar>(real_count);
     fake_gradient = fake_logits.array() / static_cast<Scalar>(fake_count);
-    const double real_loss = (real_logits.array() - Scalar(1)).template cast<double>().square().sum();
+    const double real_loss =
+        (real_logits.array() - Scalar(1)).template cast<double>().square().sum();
     const double fake_loss = fake_logits.array().template cast<double>().square().sum();
     return 0.5 * real_loss / real_count + 0.5 * fake_loss / fake_count;
   }

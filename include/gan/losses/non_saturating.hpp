@@ -20,8 +20,8 @@ struct NonSaturatingLoss {
 
   template <typename Scalar>
   static double discriminator_loss(const Matrix<Scalar>& real_logits,
-                                   const Matrix<Scalar>& fake_logits,
-                                   Matrix<Scalar>& real_gradient, Matrix<Scalar>& fake_gradient) {
+                                   const Matrix<Scalar>& fake_logits, Matrix<Scalar>& real_gradient,
+                                   Matrix<Scalar>& fake_gradient) {
     return detail::sigmoid_cross_entropy_discriminator(real_logits, fake_logits, real_gradient,
                                                        fake_gradient);
   }

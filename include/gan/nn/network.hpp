@@ -131,10 +131,9 @@ class Network<Sequential<Layers...>, Scalar> {
   /// @return the output, [output_size, batch], owned by `activations`
   const Matrix<Scalar>& forward(const Matrix<Scalar>& input, Activations& activations) const {
     if (input.rows() != static_cast<Eigen::Index>(input_size) || input.cols() == 0)
-      throw std::invalid_argument(message("Network::forward: expected an input of ", input_size,
-                                          " rows (", input_shape::describe(),
-                                          ") and at least one column, got ", input.rows(), "x",
-                                          input.cols()));
+      throw std::invalid_argument(message(
+          "Network::forward: expected an input of ", input_size, " rows (", input_shape::describe(),
+          ") and at least one column, got ", input.rows(), "x", input.cols()));
     activations.input_ = &input;
     for_each_layer([&](const auto& layer, auto index) {
       constexpr std::size_t i = decltype(index)::value;
@@ -163,18 +162,16 @@ class Network<Sequential<Layers...>, Scalar> {
       throw std::logic_error("Network::backward: called before any forward pass");
     if (output_gradient.rows() != static_cast<Eigen::Index>(output_size) ||
         output_gradient.cols() != activations.output().cols())
-      throw std::invalid_argument(
-          message("Network::backward: expected an output gradient of ", output_size, "x",
-                  activations.output().cols(), ", got ", output_gradient.rows(), "x",
-                  output_gradient.cols()));
+      throw std::invalid_argument(message("Network::backward: expected an output gradient of ",
+                                          output_size, "x", activations.output().cols(), ", got ",
+                                          output_gradient.rows(), "x", output_gradient.cols()));
     const bool parameters = which != Backprop::input_only;
     const bool input = which != Backprop::parameters_only;
     backward_from<layer_count - 1>(output_gradient, activations, parameters, input);
   }
 
   /// backward() through the network's own Activations.
-  void backward(const Matrix<Scalar>& output_gradient,
-                Backprop which = Backprop::parameters_only) {
+  void backward(const Matrix<Scalar>& output_gradient, Backprop which = Backprop::parameters_only) {
     backward(output_gradient, own_activations_, which);
   }
 
@@ -186,12 +183,16 @@ class Network<Sequential<Layers...>, Scalar> {
 
   /// All parameters, flat, in layer order. A view, not the vector itself: the layers point
   /// into this storage, so it can be read and written but never resized or swapped away.
-  VectorMap<Scalar> parameters() noexcept { return VectorMap<Scalar>(parameters_.data(), parameter_count); }
+  VectorMap<Scalar> parameters() noexcept {
+    return VectorMap<Scalar>(parameters_.data(), parameter_count);
+  }
   ConstVectorMap<Scalar> parameters() const noexcept {
     return ConstVectorMap<Scalar>(parameters_.data(), parameter_count);
   }
   /// The accumulated gradients, laid out like parameters(); a view, like parameters().
-  VectorMap<Scalar> gradients() noexcept { return VectorMap<Scalar>(gradients_.data(), parameter_count); }
+  VectorMap<Scalar> gradients() noexcept {
+    return VectorMap<Scalar>(gradients_.data(), parameter_count);
+  }
   ConstVectorMap<Scalar> gradients() const noexcept {
     return ConstVectorMap<Scalar>(gradients_.data(), parameter_count);
   }
@@ -227,19 +228,22 @@ class Network<Sequential<Layers...>, Scalar> {
   void for_each_layer(Function&& function) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (function(std::get<I>(layers_), std::integral_constant<std::size_t, I>{}), ...);
-    }(std::make_index_sequence<layer_count>{});
+    }
+    (std::make_index_sequence<layer_count>{});
   }
   template <typename Function>
   void for_each_layer(Function&& function) const {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (function(std::get<I>(layers_), std::integral_constant<std::size_t, I>{}), ...);
-    }(std::make_index_sequence<layer_count>{});
+    }
+    (std::make_index_sequence<layer_count>{});
   }
 
   template <std::size_t I>
   void backward_from(const Matrix<Scalar>& output_gradient, Activations& activations,
                      bool parameters, bool input) {
-    const Matrix<Scalar>& in = I == 0 ? *activations.input_ : activations.outputs_[I == 0 ? 0 : I - 1];
+    const Matrix<Scalar>& in =
+        I == 0 ? *activations.input_ : activations.outputs_[I == 0 ? 0 : I - 1];
     Matrix<Scalar>* in_gradient = nullptr;
     if constexpr (I > 0)
       in_gradient = &activations.output_gradients_[I - 1];

@@ -50,7 +50,9 @@ struct as_next_input<Shape<Dims...>> {
 namespace detail {
 
 template <typename Spec>
-concept DeclaresInputShape = requires { typename Spec::input_shape; };
+concept DeclaresInputShape = requires {
+  typename Spec::input_shape;
+};
 
 /// True when Spec accepts Produced as its input; otherwise instantiates the diagnostic.
 template <std::size_t Index, typename Produced, typename Spec>
@@ -61,8 +63,7 @@ constexpr bool layer_fits() {
     return true;
   } else {
     return diagnostics::LayerInputDoesNotMatchPreviousOutput<
-        diagnostics::layer_number<Index>,
-        typename diagnostics::as_previous_output<Produced>::type,
+        diagnostics::layer_number<Index>, typename diagnostics::as_previous_output<Produced>::type,
         typename diagnostics::as_next_input<typename Spec::input_shape>::type>::value;
   }
 }

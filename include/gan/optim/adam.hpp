@@ -56,8 +56,9 @@ class Adam {
 
   /// Applies one update to `parameters` from `gradients`; both have parameter_count values.
   void step(VectorRef<Scalar> parameters, ConstVectorRef<Scalar> gradients) {
-    GAN_ASSERT(parameters.size() == first_moment_.size() && gradients.size() == first_moment_.size(),
-               "Adam::step: parameter count differs from the one the optimizer was made for");
+    GAN_ASSERT(
+        parameters.size() == first_moment_.size() && gradients.size() == first_moment_.size(),
+        "Adam::step: parameter count differs from the one the optimizer was made for");
     ++steps_;
     const auto& h = hyperparameters_;
     const double t = static_cast<double>(steps_);

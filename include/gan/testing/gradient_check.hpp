@@ -115,9 +115,9 @@ struct GradientComparison {
   std::string describe() const {
     return message(compared, " compared, ", skipped_at_kinks, " skipped at kinks, ", failed,
                    " failed; max absolute error ", max_absolute_error, ", max relative error ",
-                   max_relative_error, "; worst entry ", worst_index, " (analytic ",
-                   worst_analytic, ", numeric ", worst_numeric, ", ", worst_ratio,
-                   " of its tolerance); ", passed ? "passed" : "FAILED");
+                   max_relative_error, "; worst entry ", worst_index, " (analytic ", worst_analytic,
+                   ", numeric ", worst_numeric, ", ", worst_ratio, " of its tolerance); ",
+                   passed ? "passed" : "FAILED");
   }
 };
 
@@ -208,16 +208,15 @@ GradientCheckReport gradient_check_at(const Network<Architecture, Scalar>& netwo
 /// finite differences of the loss values it returns, at the given logits, [1, batch] each.
 /// The logits are perturbed in Scalar; the loss is the policy's double.
 template <typename Loss, typename Scalar>
-  requires LossPolicy<Loss, Scalar>
-LossGradientCheckReport loss_gradient_check(const Matrix<Scalar>& real_logits,
-                                            const Matrix<Scalar>& fake_logits,
-                                            const GradientCheckOptions<Scalar>& options = {});
+requires LossPolicy<Loss, Scalar> LossGradientCheckReport
+loss_gradient_check(const Matrix<Scalar>& real_logits, const Matrix<Scalar>& fake_logits,
+                    const GradientCheckOptions<Scalar>& options = {});
 
 /// loss_gradient_check() at options.batch_size real and fake logits drawn uniformly from
 /// [-4, 4] with options.seed.
 template <typename Loss, typename Scalar>
-  requires LossPolicy<Loss, Scalar>
-LossGradientCheckReport loss_gradient_check(const GradientCheckOptions<Scalar>& options = {});
+requires LossPolicy<Loss, Scalar> LossGradientCheckReport
+loss_gradient_check(const GradientCheckOptions<Scalar>& options = {});
 
 // ------------------------------------------------------------------------------------------
 // Implementation
@@ -235,18 +234,17 @@ struct EntryDifferences {
 template <typename Scalar>
 void check_tolerances(const GradientCheckOptions<Scalar>& options) {
   if (!(options.relative_step > 0 && std::isfinite(options.relative_step)))
-    throw std::invalid_argument(message(
-        "gradient_check: expected a positive relative step, got ", options.relative_step));
+    throw std::invalid_argument(
+        message("gradient_check: expected a positive relative step, got ", options.relative_step));
   if (!(options.absolute_tolerance >= 0 && options.relative_tolerance >= 0))
-    throw std::invalid_argument(message(
-        "gradient_check: expected tolerances of at least 0, got absolute ",
-        options.absolute_tolerance, " and relative ", options.relative_tolerance));
+    throw std::invalid_argument(
+        message("gradient_check: expected tolerances of at least 0, got absolute ",
+                options.absolute_tolerance, " and relative ", options.relative_tolerance));
 }
 
 /// Adds one entry to `comparison`, or counts it as skipped at a kink (see the file notes).
-inline void record(GradientComparison& comparison, std::size_t index,
-                   const EntryDifferences& entry, double absolute_tolerance,
-                   double relative_tolerance) {
+inline void record(GradientComparison& comparison, std::size_t index, const EntryDifferences& entry,
+                   double absolute_tolerance, double relative_tolerance) {
   const auto allowed = [&](double numeric) {
     return absolute_tolerance +
            relative_tolerance * std::max(std::fabs(entry.analytic), std::fabs(numeric));
@@ -300,8 +298,8 @@ template <typename Scalar, typename LossFunction>
 EntryDifferences differences(Scalar& value, double analytic, long double at_value,
                              double relative_step, LossFunction&& loss) {
   const Scalar original = value;
-  const auto step = static_cast<Scalar>(
-      relative_step * std::max(1.0, std::fabs(static_cast<double>(original))));
+  const auto step =
+      static_cast<Scalar>(relative_step * std::max(1.0, std::fabs(static_cast<double>(original))));
   value = original + step;
   const Scalar plus = value;
   const long double at_plus = loss();
@@ -337,9 +335,9 @@ GradientComparison compare_with_finite_differences(
     const GradientCheckOptions<typename std::remove_cvref_t<Values>::Scalar>& options) {
   detail::check_tolerances(options);
   if (values.rows() != analytic.rows() || values.cols() != analytic.cols())
-    throw std::invalid_argument(message(
-        "compare_with_finite_differences: expected an analytic gradient of ", values.rows(),
-        "x", values.cols(), ", got ", analytic.rows(), "x", analytic.cols()));
+    throw std::invalid_argument(
+        message("compare_with_finite_differences: expected an analytic gradient of ", values.rows(),
+                "x", values.cols(), ", got ", analytic.rows(), "x", analytic.cols()));
   const auto at_start = static_cast<long double>(loss());
   GradientComparison comparison;
   for (Eigen::Index k = 0; k < values.size(); ++k) {
@@ -362,9 +360,9 @@ GradientCheckReport gradient_check(const Network<Architecture, Scalar>& network,
   if (options.batch_size == 0)
     throw std::invalid_argument("gradient_check: expected a batch size of at least 1, got 0");
   Rng rng(options.seed);
-  const Matrix<Scalar> input = random_input<Scalar>(static_cast<Eigen::Index>(Net::input_size),
-                                                    static_cast<Eigen::Index>(options.batch_size),
-                                                    rng);
+  const Matrix<Scalar> input =
+      random_input<Scalar>(static_cast<Eigen::Index>(Net::input_size),
+                           static_cast<Eigen::Index>(options.batch_size), rng);
   return gradient_check_at(network, input, options);
 }
 
@@ -375,8 +373,8 @@ GradientCheckReport gradient_check_at(const Network<Architecture, Scalar>& netwo
   using Net = Network<Architecture, Scalar>;
   if (input.rows() != static_cast<Eigen::Index>(Net::input_size) || input.cols() == 0)
     throw std::invalid_argument(message("gradient_check_at: expected an input of ", Net::input_size,
-                                        " rows and at least one column, got ", input.rows(),
-                                        "x", input.cols()));
+                                        " rows and at least one column, got ", input.rows(), "x",
+                                        input.cols()));
 
   // R comes from its own stream (seed + 1), so it is the same whether the input was drawn
   // or given.
@@ -412,10 +410,9 @@ GradientCheckReport gradient_check_at(const Network<Architecture, Scalar>& netwo
 }
 
 template <typename Loss, typename Scalar>
-  requires LossPolicy<Loss, Scalar>
-LossGradientCheckReport loss_gradient_check(const Matrix<Scalar>& real_logits,
-                                            const Matrix<Scalar>& fake_logits,
-                                            const GradientCheckOptions<Scalar>& options) {
+requires LossPolicy<Loss, Scalar> LossGradientCheckReport
+loss_gradient_check(const Matrix<Scalar>& real_logits, const Matrix<Scalar>& fake_logits,
+                    const GradientCheckOptions<Scalar>& options) {
   Matrix<Scalar> real = real_logits;
   Matrix<Scalar> fake = fake_logits;
   Matrix<Scalar> real_gradient;
@@ -444,11 +441,10 @@ LossGradientCheckReport loss_gradient_check(const Matrix<Scalar>& real_logits,
 }
 
 template <typename Loss, typename Scalar>
-  requires LossPolicy<Loss, Scalar>
-LossGradientCheckReport loss_gradient_check(const GradientCheckOptions<Scalar>& options) {
+requires LossPolicy<Loss, Scalar> LossGradientCheckReport
+loss_gradient_check(const GradientCheckOptions<Scalar>& options) {
   if (options.batch_size == 0)
-    throw std::invalid_argument(
-        "loss_gradient_check: expected a batch size of at least 1, got 0");
+    throw std::invalid_argument("loss_gradient_check: expected a batch size of at least 1, got 0");
   Rng rng(options.seed);
   const auto batch = static_cast<Eigen::Index>(options.batch_size);
   Matrix<Scalar> real(1, batch);

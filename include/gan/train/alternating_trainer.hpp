@@ -185,9 +185,8 @@ class AlternatingTrainer {
   /// @throws std::invalid_argument for a batch of the wrong height or with no columns
   /// @throws DivergenceError if a loss is not finite; the update it would have fed is skipped
   template <typename BatchSource>
-    requires std::invocable<BatchSource&> &&
-             std::convertible_to<std::invoke_result_t<BatchSource&>, const Matrix<Scalar>&>
-  StepStats step(BatchSource&& next_real_batch) {
+  requires std::invocable<BatchSource&> && std::convertible_to < std::invoke_result_t<BatchSource&>,
+  const Matrix<Scalar>& > StepStats step(BatchSource&& next_real_batch) {
     const auto start = std::chrono::steady_clock::now();
     StepStats stats;
     stats.step = steps_ + 1;
@@ -260,8 +259,9 @@ class AlternatingTrainer {
   const Rng& rng() const noexcept { return rng_; }
 
   /// Writes both networks, both optimizers' state, the random stream's position, the step
-  /// count and, when kept, the generator's moving average to `path`, atomically (see CheckpointWriter::commit). `metadata` is stored beside
-  /// them as text, for the caller's own bookkeeping (a data position, a command line).
+  /// count and, when kept, the generator's moving average to `path`, atomically (see
+  /// CheckpointWriter::commit). `metadata` is stored beside them as text, for the caller's own
+  /// bookkeeping (a data position, a command line).
   void save_checkpoint(const std::filesystem::path& path,
                        const std::map<std::string, std::string>& metadata = {}) const {
     CheckpointWriter writer;
@@ -342,9 +342,10 @@ class AlternatingTrainer {
       throw std::invalid_argument(
           "AlternatingTrainer: expected at least 1 discriminator step per generator step, got 0");
     if (!(options.generator_average_decay >= 0 && options.generator_average_decay < 1))
-      throw std::invalid_argument(message("AlternatingTrainer: expected a generator average "
-                                          "decay in [0, 1), got ",
-                                          options.generator_average_decay));
+      throw std::invalid_argument(
+          message("AlternatingTrainer: expected a generator average "
+                  "decay in [0, 1), got ",
+                  options.generator_average_decay));
     return options;
   }
 
@@ -379,14 +380,14 @@ class AlternatingTrainer {
     if (generator_loss_known)
       generator_loss = message("generator loss ", stats.generator_loss);
     else if (last_stats_.step != 0)
-      generator_loss = message("generator loss ", last_stats_.generator_loss, " in step ",
-                               last_stats_.step);
+      generator_loss =
+          message("generator loss ", last_stats_.generator_loss, " in step ", last_stats_.step);
     else
       generator_loss = "no generator loss yet";
     throw DivergenceError(
         message("AlternatingTrainer::step: the ", player, " ", what, " is not finite at step ",
-                steps_ + 1, " (discriminator loss ", stats.discriminator_loss, ", ",
-                generator_loss, "); the update that would have used it was not applied"),
+                steps_ + 1, " (discriminator loss ", stats.discriminator_loss, ", ", generator_loss,
+                "); the update that would have used it was not applied"),
         static_cast<long long>(steps_ + 1));
   }
 
@@ -407,8 +408,7 @@ class AlternatingTrainer {
     stats.real_score = mean_score(real_logits);
     stats.fake_score = mean_score(fake_logits);
     stats.batch_size = static_cast<std::size_t>(real.cols());
-    if (!std::isfinite(stats.discriminator_loss))
-      diverged("discriminator", "loss", stats, false);
+    if (!std::isfinite(stats.discriminator_loss)) diverged("discriminator", "loss", stats, false);
 
     discriminator_.backward(real_gradient_, real_pass_, Backprop::parameters_only);
     discriminator_.backward(fake_gradient_, fake_pass_, Backprop::parameters_only);

@@ -27,11 +27,11 @@ class ProgressPrinter {
   /// @param out     where lines go (the library itself never writes to std::cout)
   /// @param every   print every this many steps; must be at least 1
   /// @param context called for each line; its text starts the line when not empty
-  ProgressPrinter(std::ostream& out, std::uint64_t every,
-                  std::function<std::string()> context = {})
+  ProgressPrinter(std::ostream& out, std::uint64_t every, std::function<std::string()> context = {})
       : out_(&out), every_(every), context_(std::move(context)) {
     if (every == 0)
-      throw std::invalid_argument("ProgressPrinter: expected a print interval of at least 1, got 0");
+      throw std::invalid_argument(
+          "ProgressPrinter: expected a print interval of at least 1, got 0");
   }
 
   void operator()(const StepStats& stats) {
@@ -41,8 +41,9 @@ class ProgressPrinter {
     char line[256];
     std::snprintf(line, sizeof line,
                   "step %llu  d_loss %.4f  g_loss %.4f  D(x) %.3f  D(G(z)) %.3f  %.0f img/s",
-                  static_cast<unsigned long long>(stats.step), stats.discriminator_loss, stats.generator_loss, stats.real_score,
-                  stats.fake_score, seconds_ > 0 ? images_ / seconds_ : 0.0);
+                  static_cast<unsigned long long>(stats.step), stats.discriminator_loss,
+                  stats.generator_loss, stats.real_score, stats.fake_score,
+                  seconds_ > 0 ? images_ / seconds_ : 0.0);
     if (context_) {
       const std::string prefix = context_();
       if (!prefix.empty()) *out_ << prefix << "  ";
