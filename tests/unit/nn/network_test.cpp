@@ -103,7 +103,8 @@ BOOST_AUTO_TEST_CASE(parameters_only_computes_no_input_gradient) {
 
     // An input gradient left from an earlier pass is not recomputed either.
     const gan::Matrix<double> earlier = full.input_gradient();
-    net.forward(random_matrix(5, 3, seed + 200), full);
+    const gan::Matrix<double> other_input = random_matrix(5, 3, seed + 200);
+    net.forward(other_input, full);
     net.backward(output_gradient, full, gan::Backprop::parameters_only);
     BOOST_TEST((full.input_gradient().array() == earlier.array()).all());
   }
