@@ -94,6 +94,13 @@ constexpr bool discriminator_outputs_one_logit() {
 
 }  // namespace diagnostics
 
+/// What AlternatingTrainer::step takes: a callable that returns the next real batch,
+/// [sample size, batch], as a matrix that stays valid until it is called again.
+template <typename Source, typename Scalar>
+concept RealBatchSource = requires(Source& source) {
+  { source() } -> std::convertible_to<const Matrix<Scalar>&>;
+};
+
 /// Trains a generator G against a discriminator D by alternating updates.
 ///
 /// Each step() runs k discriminator steps and then one generator step:
@@ -184,9 +191,8 @@ class AlternatingTrainer {
   /// next call. Batches may differ in size.
   /// @throws std::invalid_argument for a batch of the wrong height or with no columns
   /// @throws DivergenceError if a loss is not finite; the update it would have fed is skipped
-  template <typename BatchSource>
-  requires std::invocable<BatchSource&> && std::convertible_to < std::invoke_result_t<BatchSource&>,
-  const Matrix<Scalar>& > StepStats step(BatchSource&& next_real_batch) {
+  template <RealBatchSource<Scalar> Source>
+  StepStats step(Source&& next_real_batch) {
     const auto start = std::chrono::steady_clock::now();
     StepStats stats;
     stats.step = steps_ + 1;
