@@ -208,15 +208,15 @@ GradientCheckReport gradient_check_at(const Network<Architecture, Scalar>& netwo
 /// finite differences of the loss values it returns, at the given logits, [1, batch] each.
 /// The logits are perturbed in Scalar; the loss is the policy's double.
 template <typename Loss, typename Scalar>
-requires LossPolicy<Loss, Scalar> LossGradientCheckReport
-loss_gradient_check(const Matrix<Scalar>& real_logits, const Matrix<Scalar>& fake_logits,
-                    const GradientCheckOptions<Scalar>& options = {});
+LossGradientCheckReport loss_gradient_check(
+    const Matrix<Scalar>& real_logits, const Matrix<Scalar>& fake_logits,
+    const GradientCheckOptions<Scalar>& options = {}) requires LossPolicy<Loss, Scalar>;
 
 /// loss_gradient_check() at options.batch_size real and fake logits drawn uniformly from
 /// [-4, 4] with options.seed.
 template <typename Loss, typename Scalar>
-requires LossPolicy<Loss, Scalar> LossGradientCheckReport
-loss_gradient_check(const GradientCheckOptions<Scalar>& options = {});
+LossGradientCheckReport loss_gradient_check(
+    const GradientCheckOptions<Scalar>& options = {}) requires LossPolicy<Loss, Scalar>;
 
 // ------------------------------------------------------------------------------------------
 // Implementation
@@ -410,9 +410,9 @@ GradientCheckReport gradient_check_at(const Network<Architecture, Scalar>& netwo
 }
 
 template <typename Loss, typename Scalar>
-requires LossPolicy<Loss, Scalar> LossGradientCheckReport
-loss_gradient_check(const Matrix<Scalar>& real_logits, const Matrix<Scalar>& fake_logits,
-                    const GradientCheckOptions<Scalar>& options) {
+LossGradientCheckReport loss_gradient_check(
+    const Matrix<Scalar>& real_logits, const Matrix<Scalar>& fake_logits,
+    const GradientCheckOptions<Scalar>& options) requires LossPolicy<Loss, Scalar> {
   Matrix<Scalar> real = real_logits;
   Matrix<Scalar> fake = fake_logits;
   Matrix<Scalar> real_gradient;
@@ -441,8 +441,8 @@ loss_gradient_check(const Matrix<Scalar>& real_logits, const Matrix<Scalar>& fak
 }
 
 template <typename Loss, typename Scalar>
-requires LossPolicy<Loss, Scalar> LossGradientCheckReport
-loss_gradient_check(const GradientCheckOptions<Scalar>& options) {
+LossGradientCheckReport loss_gradient_check(const GradientCheckOptions<Scalar>& options) requires
+    LossPolicy<Loss, Scalar> {
   if (options.batch_size == 0)
     throw std::invalid_argument("loss_gradient_check: expected a batch size of at least 1, got 0");
   Rng rng(options.seed);
