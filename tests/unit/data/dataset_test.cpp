@@ -5,6 +5,8 @@
 
 #include <gan/data/dataset.hpp>
 
+#include "support/expected_errors.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <initializer_list>
@@ -18,6 +20,7 @@ namespace {
 using gan::data::Dataset;
 using gan::data::PartialBatch;
 using Ids = std::vector<int>;
+using namespace gan::test_support;
 
 /// count samples of two features; sample j holds (j, -j), so a batch column names its sample.
 gan::Matrix<double> numbered(int count) {
@@ -55,15 +58,7 @@ Ids iota_ids(int count) {
 /// Runs `action`, which must throw std::invalid_argument with a message holding every fragment.
 template <typename Action>
 void check_invalid(Action action, std::initializer_list<std::string> fragments) {
-  try {
-    action();
-    BOOST_ERROR("expected std::invalid_argument, got no exception");
-  } catch (const std::invalid_argument& error) {
-    const std::string text = error.what();
-    for (const std::string& fragment : fragments)
-      BOOST_TEST(text.find(fragment) != std::string::npos,
-                 "message \"" << text << "\" lacks \"" << fragment << "\"");
-  }
+  check_throws<std::invalid_argument>(action, fragments);
 }
 
 }  // namespace

@@ -5,18 +5,18 @@
 
 #include <gan/data/idx.hpp>
 
+#include "support/expected_errors.hpp"
+#include "support/temporary_files.hpp"
+
 #include <zlib.h>
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <initializer_list>
 #include <numeric>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 namespace {
 
@@ -25,27 +25,7 @@ using gan::data::IdxArray;
 using gan::data::read_idx;
 using gan::data::write_idx;
 using Bytes = std::vector<std::uint8_t>;
-
-/// A fresh folder under the system's temporary folder, removed with everything in it.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("gan-idx-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  fs::path file(const std::string& name, const Bytes& bytes) const {
-    const fs::path at = path / name;
-    std::ofstream(at, std::ios::binary)
-        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<long>(bytes.size()));
-    return at;
-  }
-};
+using namespace gan::test_support;
 
 /// An IDX header for unsigned bytes with the given sizes, followed by `values`.
 Bytes idx_bytes(const std::vector<std::uint32_t>& dims, const Bytes& values) {
@@ -84,25 +64,11 @@ Bytes concat(const Bytes& a, const Bytes& b) {
   return out;
 }
 
-/// Runs `action`, which must throw Exception with a message holding every fragment.
-template <typename Exception, typename Action>
-void check_throws(Action action, std::initializer_list<std::string> fragments) {
-  try {
-    action();
-    BOOST_ERROR("expected an exception, got none");
-  } catch (const Exception& error) {
-    const std::string text = error.what();
-    for (const std::string& fragment : fragments)
-      BOOST_TEST(text.find(fragment) != std::string::npos,
-                 "message \"" << text << "\" lacks \"" << fragment << "\"");
-  }
-}
-
 /// Checks that reading the file made of `bytes` fails with a DataError naming the file and
 /// holding every fragment.
 void check_refused(const Bytes& bytes, std::initializer_list<std::string> fragments) {
-  const TempDir dir;
-  const fs::path path = dir.file("train-images-idx3-ubyte", bytes);
+  const TemporaryDirectory dir;
+  const fs::path path = write_bytes(dir.path() / "train-images-idx3-ubyte", bytes);
   check_throws<gan::DataError>([&] { read_idx(path); }, fragments);
   check_throws<gan::DataError>([&] { read_idx(path); }, {path.string(), "data::read_idx"});
 }
@@ -112,38 +78,40 @@ void check_refused(const Bytes& bytes, std::initializer_list<std::string> fragme
 BOOST_AUTO_TEST_SUITE(idx_reading)
 
 BOOST_AUTO_TEST_CASE(write_then_read_gives_the_same_array) {
-  const TempDir dir;
+  const TemporaryDirectory dir;
   const Bytes values = counting(3 * 2 * 4);
-  write_idx(dir.path / "a.idx", {3, 2, 4}, values);
-  const IdxArray array = read_idx(dir.path / "a.idx");
+  write_idx(dir.path() / "a.idx", {3, 2, 4}, values);
+  const IdxArray array = read_idx(dir.path() / "a.idx");
   BOOST_TEST(array.dims == (std::vector<std::uint32_t>{3, 2, 4}), boost::test_tools::per_element());
   BOOST_TEST(array.values == values, boost::test_tools::per_element());
-  BOOST_TEST(fs::file_size(dir.path / "a.idx") == 16u + values.size());
+  BOOST_TEST(fs::file_size(dir.path() / "a.idx") == 16u + values.size());
 }
 
 BOOST_AUTO_TEST_CASE(gzip_and_raw_files_give_equal_arrays) {
-  const TempDir dir;
+  const TemporaryDirectory dir;
   const Bytes raw = idx_bytes({50, 7, 9}, counting(50 * 7 * 9));
   // Detection is by content: a gzip file without ".gz" and a raw one with it both work.
-  const IdxArray from_raw = read_idx(dir.file("raw.gz", raw));
-  const IdxArray from_gzip = read_idx(dir.file("compressed", gzip(raw)));
+  const IdxArray from_raw = read_idx(write_bytes(dir.path() / "raw.gz", raw));
+  const IdxArray from_gzip = read_idx(write_bytes(dir.path() / "compressed", gzip(raw)));
   BOOST_TEST(from_raw.dims == from_gzip.dims, boost::test_tools::per_element());
   BOOST_TEST(from_raw.values == from_gzip.values, boost::test_tools::per_element());
   BOOST_TEST(from_raw.values == counting(50 * 7 * 9), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(concatenated_gzip_members_are_read_as_one_stream) {
-  const TempDir dir;
+  const TemporaryDirectory dir;
   const Bytes raw = idx_bytes({4, 100}, counting(400));
   const Bytes head(raw.begin(), raw.begin() + 150);
   const Bytes tail(raw.begin() + 150, raw.end());
-  const IdxArray array = read_idx(dir.file("two-members", concat(gzip(head), gzip(tail))));
+  const IdxArray array =
+      read_idx(write_bytes(dir.path() / "two-members", concat(gzip(head), gzip(tail))));
   BOOST_TEST(array.values == counting(400), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(an_array_with_a_zero_size_has_no_values) {
-  const TempDir dir;
-  const IdxArray array = read_idx(dir.file("empty-array", idx_bytes({0, 28, 28}, {})));
+  const TemporaryDirectory dir;
+  const IdxArray array =
+      read_idx(write_bytes(dir.path() / "empty-array", idx_bytes({0, 28, 28}, {})));
   BOOST_TEST(array.dims.size() == 3u);
   BOOST_TEST(array.values.empty());
 }
@@ -153,14 +121,14 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(idx_refusals)
 
 BOOST_AUTO_TEST_CASE(a_missing_file_is_named) {
-  const TempDir dir;
-  const fs::path path = dir.path / "train-images-idx3-ubyte";
+  const TemporaryDirectory dir;
+  const fs::path path = dir.path() / "train-images-idx3-ubyte";
   check_throws<gan::DataError>([&] { read_idx(path); }, {path.string(), "no such file"});
 }
 
 BOOST_AUTO_TEST_CASE(a_directory_is_refused) {
-  const TempDir dir;
-  check_throws<gan::DataError>([&] { read_idx(dir.path); }, {dir.path.string(), "a directory"});
+  const TemporaryDirectory dir;
+  check_throws<gan::DataError>([&] { read_idx(dir.path()); }, {dir.path().string(), "a directory"});
 }
 
 BOOST_AUTO_TEST_CASE(an_empty_file_is_refused) { check_refused({}, {"an empty file"}); }
@@ -257,34 +225,34 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(idx_writing)
 
 BOOST_AUTO_TEST_CASE(sizes_that_do_not_match_the_values_are_refused) {
-  const TempDir dir;
+  const TemporaryDirectory dir;
   const Bytes values = counting(10);
   check_throws<std::invalid_argument>(
       [&] {
-        write_idx(dir.path / "x", {3, 4}, values);
+        write_idx(dir.path() / "x", {3, 4}, values);
       },
       {"data::write_idx", "10", "3 x 4", "product 12"});
-  check_throws<std::invalid_argument>([&] { write_idx(dir.path / "x", {}, values); },
+  check_throws<std::invalid_argument>([&] { write_idx(dir.path() / "x", {}, values); },
                                       {"1 to 255 dimensions", "got 0"});
-  BOOST_TEST(!fs::exists(dir.path / "x"));
+  BOOST_TEST(!fs::exists(dir.path() / "x"));
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_write_leaves_no_temporary_file) {
-  const TempDir dir;
+  const TemporaryDirectory dir;
   // A folder where the file should go: the rename over it fails after the data is written.
-  const fs::path target = dir.path / "occupied";
+  const fs::path target = dir.path() / "occupied";
   fs::create_directory(target);
   check_throws<gan::DataError>([&] { write_idx(target, {4}, counting(4)); },
                                {"data::write_idx", target.string(), "rename"});
-  BOOST_TEST(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+  BOOST_TEST(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
 }
 
 BOOST_AUTO_TEST_CASE(writing_replaces_an_existing_file_and_leaves_nothing_else) {
-  const TempDir dir;
-  const fs::path path = dir.file("labels", {1, 2, 3});
+  const TemporaryDirectory dir;
+  const fs::path path = write_bytes(dir.path() / "labels", Bytes{1, 2, 3});
   write_idx(path, {2, 2}, counting(4));
   BOOST_TEST(read_idx(path).values == counting(4), boost::test_tools::per_element());
-  BOOST_TEST(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+  BOOST_TEST(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

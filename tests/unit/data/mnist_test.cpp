@@ -5,42 +5,28 @@
 
 #include <gan/data/mnist.hpp>
 
+#include "support/expected_errors.hpp"
+#include "support/temporary_files.hpp"
+
 #include <zlib.h>
 
 #include <array>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
-#include <initializer_list>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 namespace {
 
 namespace fs = std::filesystem;
 using gan::data::LabelledImages;
 using Bytes = std::vector<std::uint8_t>;
+using namespace gan::test_support;
 using scalar_types = std::tuple<float, double>;
-
-/// A fresh folder under the system's temporary folder, removed with everything in it.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("gan-mnist-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
 
 Bytes counting(std::size_t size) {
   Bytes values(size);
@@ -66,24 +52,10 @@ fs::path write(const fs::path& path, const std::vector<std::uint32_t>& dims, con
   return gz;
 }
 
-/// Runs `action`, which must throw Exception with a message holding every fragment.
-template <typename Exception, typename Action>
-void check_throws(Action action, std::initializer_list<std::string> fragments) {
-  try {
-    action();
-    BOOST_ERROR("expected an exception, got none");
-  } catch (const Exception& error) {
-    const std::string text = error.what();
-    for (const std::string& fragment : fragments)
-      BOOST_TEST(text.find(fragment) != std::string::npos,
-                 "message \"" << text << "\" lacks \"" << fragment << "\"");
-  }
-}
-
 /// Three 2 x 3 images with pixel values 0..17 and labels 7, 0, 9.
-struct SmallPair : TempDir {
-  fs::path images = write(path / "images", {3, 2, 3}, counting(18));
-  fs::path labels = write(path / "labels", {3}, {7, 0, 9});
+struct SmallPair : TemporaryDirectory {
+  fs::path images = write(path() / "images", {3, 2, 3}, counting(18));
+  fs::path labels = write(path() / "labels", {3}, {7, 0, 9});
 };
 
 }  // namespace
@@ -102,7 +74,7 @@ BOOST_AUTO_TEST_CASE(a_pair_of_files_loads_with_its_sizes) {
 
 BOOST_AUTO_TEST_CASE(images_that_are_not_3d_are_refused_naming_both_files) {
   const SmallPair files;
-  const fs::path flat = write(files.path / "flat", {3, 6}, counting(18));
+  const fs::path flat = write(files.path() / "flat", {3, 6}, counting(18));
   check_throws<gan::DataError>(
       [&] { gan::data::load_labelled_images(flat, files.labels); },
       {"3-D images", "got 2-D images [3 x 6]", flat.string(), files.labels.string()});
@@ -110,7 +82,7 @@ BOOST_AUTO_TEST_CASE(images_that_are_not_3d_are_refused_naming_both_files) {
 
 BOOST_AUTO_TEST_CASE(labels_that_are_not_1d_are_refused_naming_both_files) {
   const SmallPair files;
-  const fs::path square = write(files.path / "square", {3, 1}, {1, 2, 3});
+  const fs::path square = write(files.path() / "square", {3, 1}, {1, 2, 3});
   check_throws<gan::DataError>(
       [&] { gan::data::load_labelled_images(files.images, square); },
       {"1-D labels", "got 2-D labels [3 x 1]", files.images.string(), square.string()});
@@ -118,7 +90,7 @@ BOOST_AUTO_TEST_CASE(labels_that_are_not_1d_are_refused_naming_both_files) {
 
 BOOST_AUTO_TEST_CASE(counts_that_differ_are_refused_naming_both_files) {
   const SmallPair files;
-  const fs::path two = write(files.path / "two", {2}, {1, 2});
+  const fs::path two = write(files.path() / "two", {2}, {1, 2});
   check_throws<gan::DataError>(
       [&] { gan::data::load_labelled_images(files.images, two); },
       {"as many labels as images", "3 images and 2 labels", files.images.string(), two.string()});
@@ -126,7 +98,7 @@ BOOST_AUTO_TEST_CASE(counts_that_differ_are_refused_naming_both_files) {
 
 BOOST_AUTO_TEST_CASE(a_label_of_ten_or_more_is_refused_with_its_index) {
   const SmallPair files;
-  const fs::path bad = write(files.path / "bad", {3}, {1, 10, 2});
+  const fs::path bad = write(files.path() / "bad", {3}, {1, 10, 2});
   check_throws<gan::DataError>(
       [&] { gan::data::load_labelled_images(files.images, bad); },
       {"labels 0 to 9", "label 10 at index 1", files.images.string(), bad.string()});
@@ -135,8 +107,8 @@ BOOST_AUTO_TEST_CASE(a_label_of_ten_or_more_is_refused_with_its_index) {
 BOOST_AUTO_TEST_CASE(an_unreadable_file_is_named) {
   const SmallPair files;
   check_throws<gan::DataError>(
-      [&] { gan::data::load_labelled_images(files.images, files.path / "nope"); },
-      {"no such file", (files.path / "nope").string()});
+      [&] { gan::data::load_labelled_images(files.images, files.path() / "nope"); },
+      {"no such file", (files.path() / "nope").string()});
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -146,10 +118,10 @@ BOOST_AUTO_TEST_SUITE(mnist_folder)
 BOOST_AUTO_TEST_CASE(raw_and_gzip_names_are_both_found) {
   for (const bool compress : {false, true}) {
     BOOST_TEST_CONTEXT("compressed: " << compress) {
-      const TempDir dir;
-      write(dir.path / "train-images-idx3-ubyte", {3, 2, 3}, counting(18), compress);
-      write(dir.path / "train-labels-idx1-ubyte", {3}, {7, 0, 9}, compress);
-      const LabelledImages set = gan::data::load_mnist_folder(dir.path);
+      const TemporaryDirectory dir;
+      write(dir.path() / "train-images-idx3-ubyte", {3, 2, 3}, counting(18), compress);
+      write(dir.path() / "train-labels-idx1-ubyte", {3}, {7, 0, 9}, compress);
+      const LabelledImages set = gan::data::load_mnist_folder(dir.path());
       BOOST_TEST(set.count == 3u);
       BOOST_TEST(set.pixels == counting(18), boost::test_tools::per_element());
       BOOST_TEST(set.labels == (Bytes{7, 0, 9}), boost::test_tools::per_element());
@@ -158,19 +130,19 @@ BOOST_AUTO_TEST_CASE(raw_and_gzip_names_are_both_found) {
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_folder_says_what_to_fetch_and_how) {
-  const TempDir dir;
-  const fs::path missing = dir.path / "mnist";
+  const TemporaryDirectory dir;
+  const fs::path missing = dir.path() / "mnist";
   check_throws<gan::DataError>([&] { gan::data::load_mnist_folder(missing); },
                                {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", ".gz",
                                 "no such folder", missing.string(), "scripts/fetch-mnist"});
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_file_is_named_with_both_forms) {
-  const TempDir dir;
-  write(dir.path / "train-images-idx3-ubyte", {3, 2, 3}, counting(18), true);
+  const TemporaryDirectory dir;
+  write(dir.path() / "train-images-idx3-ubyte", {3, 2, 3}, counting(18), true);
   check_throws<gan::DataError>(
-      [&] { gan::data::load_mnist_folder(dir.path); },
-      {"got no train-labels-idx1-ubyte[.gz]", dir.path.string(), "scripts/fetch-mnist"});
+      [&] { gan::data::load_mnist_folder(dir.path()); },
+      {"got no train-labels-idx1-ubyte[.gz]", dir.path().string(), "scripts/fetch-mnist"});
 }
 
 BOOST_AUTO_TEST_CASE(debian_fashion_mnist_loads_when_installed) {

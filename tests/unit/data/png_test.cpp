@@ -5,39 +5,25 @@
 
 #include <gan/data/png.hpp>
 
+#include "support/expected_errors.hpp"
+#include "support/temporary_files.hpp"
+
 #include <zlib.h>
 
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <initializer_list>
 #include <iterator>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 namespace {
 
 namespace fs = std::filesystem;
 using Bytes = std::vector<std::uint8_t>;
-
-/// A fresh folder under the system's temporary folder, removed with everything in it.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("gan-png-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
+using namespace gan::test_support;
 
 /// A decoded 8-bit grayscale PNG.
 struct Decoded {
@@ -96,54 +82,40 @@ Decoded decode(const fs::path& path) {
   return image;
 }
 
-/// Runs `action`, which must throw Exception with a message holding every fragment.
-template <typename Exception, typename Action>
-void check_throws(Action action, std::initializer_list<std::string> fragments) {
-  try {
-    action();
-    BOOST_ERROR("expected an exception, got none");
-  } catch (const Exception& error) {
-    const std::string text = error.what();
-    for (const std::string& fragment : fragments)
-      BOOST_TEST(text.find(fragment) != std::string::npos,
-                 "message \"" << text << "\" lacks \"" << fragment << "\"");
-  }
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(png_writing)
 
 BOOST_AUTO_TEST_CASE(a_written_png_decodes_to_the_same_pixels) {
-  const TempDir dir;
+  const TemporaryDirectory dir;
   Bytes gray(37 * 19);
   for (std::size_t i = 0; i < gray.size(); ++i) gray[i] = static_cast<std::uint8_t>(i * 7 % 256);
-  gan::data::write_png(dir.path / "a.png", 37, 19, gray);
-  const Decoded image = decode(dir.path / "a.png");
+  gan::data::write_png(dir.path() / "a.png", 37, 19, gray);
+  const Decoded image = decode(dir.path() / "a.png");
   BOOST_TEST(image.width == 37u);
   BOOST_TEST(image.height == 19u);
   BOOST_TEST(image.pixels == gray, boost::test_tools::per_element());
-  BOOST_TEST(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+  BOOST_TEST(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
 }
 
 BOOST_AUTO_TEST_CASE(bad_sizes_are_refused) {
-  const TempDir dir;
+  const TemporaryDirectory dir;
   const Bytes gray(12);
   check_throws<std::invalid_argument>(
-      [&] { gan::data::write_png(dir.path / "a.png", 0, 12, gray); },
+      [&] { gan::data::write_png(dir.path() / "a.png", 0, 12, gray); },
       {"data::write_png", "got 0 x 12", "a.png"});
-  check_throws<std::invalid_argument>([&] { gan::data::write_png(dir.path / "a.png", 5, 2, gray); },
-                                      {"5 * 2", "got 12"});
-  BOOST_TEST(!fs::exists(dir.path / "a.png"));
+  check_throws<std::invalid_argument>(
+      [&] { gan::data::write_png(dir.path() / "a.png", 5, 2, gray); }, {"5 * 2", "got 12"});
+  BOOST_TEST(!fs::exists(dir.path() / "a.png"));
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_write_is_a_data_error_naming_the_file) {
-  const TempDir dir;
-  const fs::path target = dir.path / "occupied.png";
+  const TemporaryDirectory dir;
+  const fs::path target = dir.path() / "occupied.png";
   fs::create_directory(target);
   check_throws<gan::DataError>([&] { gan::data::write_png(target, 1, 1, Bytes{9}); },
                                {"data::write_png", target.string()});
-  BOOST_TEST(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+  BOOST_TEST(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -151,15 +123,15 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(image_grid)
 
 BOOST_AUTO_TEST_CASE(images_are_tiled_with_black_borders) {
-  const TempDir dir;
+  const TemporaryDirectory dir;
   // Three 2 x 3 images; image k's pixel (y, x) is the byte 10 * (k + 1) + 3 * y + x.
   gan::Matrix<float> images(6, 3);
   for (int k = 0; k < 3; ++k)
     for (int p = 0; p < 6; ++p)
       images(p, k) = float(10 * (k + 1) + 3 * (p / 3) + p % 3) / 127.5f - 1;
-  gan::data::write_image_grid(dir.path / "grid.png", images, 2, 3, 2);
+  gan::data::write_image_grid(dir.path() / "grid.png", images, 2, 3, 2);
 
-  const Decoded grid = decode(dir.path / "grid.png");
+  const Decoded grid = decode(dir.path() / "grid.png");
   BOOST_REQUIRE(grid.width == 2 * (3 + 2) + 2u);
   BOOST_REQUIRE(grid.height == 2 * (2 + 2) + 2u);
   for (std::uint32_t y = 0; y < grid.height; ++y)
@@ -176,22 +148,22 @@ BOOST_AUTO_TEST_CASE(images_are_tiled_with_black_borders) {
 }
 
 BOOST_AUTO_TEST_CASE(fewer_images_than_columns_make_one_short_row) {
-  const TempDir dir;
+  const TemporaryDirectory dir;
   const gan::Matrix<double> images = gan::Matrix<double>::Ones(4, 2);
-  gan::data::write_image_grid(dir.path / "row.png", images, 2, 2, 8);
-  const Decoded grid = decode(dir.path / "row.png");
+  gan::data::write_image_grid(dir.path() / "row.png", images, 2, 2, 8);
+  const Decoded grid = decode(dir.path() / "row.png");
   BOOST_TEST(grid.width == 2 * (2 + 2) + 2u);
   BOOST_TEST(grid.height == 2 + 2 + 2u);
 }
 
 BOOST_AUTO_TEST_CASE(a_batch_of_the_wrong_shape_is_refused) {
-  const TempDir dir;
+  const TemporaryDirectory dir;
   const gan::Matrix<float> images = gan::Matrix<float>::Zero(5, 2);
   check_throws<std::invalid_argument>(
-      [&] { gan::data::write_image_grid(dir.path / "g.png", images, 2, 3, 2); },
+      [&] { gan::data::write_image_grid(dir.path() / "g.png", images, 2, 3, 2); },
       {"data::write_image_grid", "got images [5, 2]", "g.png"});
   check_throws<std::invalid_argument>(
-      [&] { gan::data::write_image_grid(dir.path / "g.png", gan::Matrix<float>(6, 2), 2, 3, 0); },
+      [&] { gan::data::write_image_grid(dir.path() / "g.png", gan::Matrix<float>(6, 2), 2, 3, 0); },
       {"columns 0"});
 }
 

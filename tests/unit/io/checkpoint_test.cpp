@@ -8,56 +8,26 @@
 #include <gan/core/tensor.hpp>
 #include <gan/io/checkpoint.hpp>
 
+#include "support/bits.hpp"
+#include "support/expected_errors.hpp"
+#include "support/temporary_files.hpp"
+
 #include <zlib.h>
 
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <numbers>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 namespace {
 
 namespace fs = std::filesystem;
 using Bytes = std::vector<unsigned char>;
-
-/// A fresh, empty directory of this process's own, removed with everything in it at the end.
-struct TemporaryDirectory {
-  fs::path path =
-      fs::temp_directory_path() / ("gan_checkpoint_test_" + std::to_string(::getpid()));
-  TemporaryDirectory() {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  /// Names of everything in the directory.
-  std::vector<std::string> listing() const {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(path))
-      names.push_back(entry.path().filename().string());
-    return names;
-  }
-};
-
-Bytes read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-void write_bytes(const fs::path& path, const Bytes& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-}
+using namespace gan::test_support;
 
 /// Replaces the last four bytes with the CRC-32 of the others, as the writer does.
 void reseal(Bytes& bytes) {
@@ -69,12 +39,7 @@ void reseal(Bytes& bytes) {
 /// The message of the CheckpointError thrown by `action`, or "" if it throws nothing.
 template <typename Action>
 std::string checkpoint_error_of(Action&& action) {
-  try {
-    action();
-  } catch (const gan::CheckpointError& error) {
-    return error.what();
-  }
-  return "";
+  return message_of<gan::CheckpointError>(std::forward<Action>(action));
 }
 
 std::string open_error(const fs::path& path) {
@@ -93,21 +58,13 @@ void write_small(const fs::path& path) {
   writer.commit(path);
 }
 
-template <typename Scalar>
-bool bit_identical(const gan::Vector<Scalar>& a, const gan::Vector<Scalar>& b) {
-  return a.size() == b.size() &&
-         (a.size() == 0 ||
-          std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * sizeof(Scalar)) ==
-              0);
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(checkpoint)
 
 BOOST_AUTO_TEST_CASE(round_trip_restores_every_entry_kind_bit_for_bit) {
   TemporaryDirectory directory;
-  const fs::path path = directory.path / "all.ckpt";
+  const fs::path path = directory.path() / "all.ckpt";
 
   gan::Vector<float> floats(4);
   floats << 1.5f, -2.25f, std::numeric_limits<float>::quiet_NaN(),
@@ -149,9 +106,9 @@ BOOST_AUTO_TEST_CASE(round_trip_restores_every_entry_kind_bit_for_bit) {
 
 BOOST_AUTO_TEST_CASE(every_truncation_is_refused_naming_the_path) {
   TemporaryDirectory directory;
-  const fs::path path = directory.path / "small.ckpt";
+  const fs::path path = directory.path() / "small.ckpt";
   write_small(path);
-  const Bytes whole = read_bytes(path);
+  const Bytes whole = file_bytes<unsigned char>(path);
   BOOST_TEST_REQUIRE(whole.size() > 20u);
   for (std::size_t length = 0; length < whole.size(); ++length) {
     BOOST_TEST_CONTEXT("truncated to " << length << " of " << whole.size() << " bytes") {
@@ -164,9 +121,9 @@ BOOST_AUTO_TEST_CASE(every_truncation_is_refused_naming_the_path) {
 
 BOOST_AUTO_TEST_CASE(every_flipped_byte_is_refused_naming_the_path) {
   TemporaryDirectory directory;
-  const fs::path path = directory.path / "small.ckpt";
+  const fs::path path = directory.path() / "small.ckpt";
   write_small(path);
-  const Bytes whole = read_bytes(path);
+  const Bytes whole = file_bytes<unsigned char>(path);
   for (std::size_t at = 0; at < whole.size(); ++at) {
     BOOST_TEST_CONTEXT("byte " << at << " flipped") {
       Bytes damaged = whole;
@@ -180,9 +137,9 @@ BOOST_AUTO_TEST_CASE(every_flipped_byte_is_refused_naming_the_path) {
 
 BOOST_AUTO_TEST_CASE(wrong_magic_is_refused_even_with_a_valid_checksum) {
   TemporaryDirectory directory;
-  const fs::path path = directory.path / "foreign.ckpt";
+  const fs::path path = directory.path() / "foreign.ckpt";
   write_small(path);
-  Bytes bytes = read_bytes(path);
+  Bytes bytes = file_bytes<unsigned char>(path);
   bytes[0] = 'X';
   reseal(bytes);
   write_bytes(path, bytes);
@@ -193,9 +150,9 @@ BOOST_AUTO_TEST_CASE(wrong_magic_is_refused_even_with_a_valid_checksum) {
 
 BOOST_AUTO_TEST_CASE(other_format_version_is_refused_even_with_a_valid_checksum) {
   TemporaryDirectory directory;
-  const fs::path path = directory.path / "future.ckpt";
+  const fs::path path = directory.path() / "future.ckpt";
   write_small(path);
-  Bytes bytes = read_bytes(path);
+  Bytes bytes = file_bytes<unsigned char>(path);
   bytes[8] = 2;  // the u32 version follows the 8 bytes of magic
   reseal(bytes);
   write_bytes(path, bytes);
@@ -206,19 +163,19 @@ BOOST_AUTO_TEST_CASE(other_format_version_is_refused_even_with_a_valid_checksum)
 
 BOOST_AUTO_TEST_CASE(empty_and_missing_files_are_refused_naming_the_path) {
   TemporaryDirectory directory;
-  const fs::path empty = directory.path / "empty.ckpt";
-  write_bytes(empty, {});
+  const fs::path empty = directory.path() / "empty.ckpt";
+  write_bytes(empty, Bytes{});
   const std::string empty_error = open_error(empty);
   BOOST_TEST(mentions(empty_error, empty.string()), empty_error);
 
-  const fs::path missing = directory.path / "missing.ckpt";
+  const fs::path missing = directory.path() / "missing.ckpt";
   const std::string missing_error = open_error(missing);
   BOOST_TEST(mentions(missing_error, missing.string()), missing_error);
 }
 
 BOOST_AUTO_TEST_CASE(entry_of_the_wrong_kind_or_size_is_refused) {
   TemporaryDirectory directory;
-  const fs::path path = directory.path / "kinds.ckpt";
+  const fs::path path = directory.path() / "kinds.ckpt";
   gan::CheckpointWriter writer;
   writer.put("weights", gan::Vector<double>::Ones(3).eval());
   writer.put("steps", std::uint64_t{4});
@@ -244,7 +201,7 @@ BOOST_AUTO_TEST_CASE(array_entry_with_a_partial_element_is_refused) {
   // A well-formed file (valid magic, version and checksum) whose float32 entry holds 6 bytes:
   // one float and half of another. It must be refused, not copied whole into one float.
   TemporaryDirectory directory;
-  const fs::path path = directory.path / "partial.ckpt";
+  const fs::path path = directory.path() / "partial.ckpt";
   Bytes bytes(gan::kCheckpointMagic, gan::kCheckpointMagic + 8);
   const auto append = [&](const void* data, std::size_t size) {
     const auto* begin = static_cast<const unsigned char*>(data);
@@ -273,18 +230,18 @@ BOOST_AUTO_TEST_CASE(array_entry_with_a_partial_element_is_refused) {
 
 BOOST_AUTO_TEST_CASE(commit_into_a_missing_directory_throws_and_leaves_no_temporary_file) {
   TemporaryDirectory directory;
-  const fs::path path = directory.path / "absent" / "model.ckpt";
+  const fs::path path = directory.path() / "absent" / "model.ckpt";
   gan::CheckpointWriter writer;
   writer.put("steps", std::uint64_t{1});
   const std::string error = checkpoint_error_of([&] { writer.commit(path); });
   BOOST_TEST(mentions(error, path.string()), "error: '" << error << "'");
-  BOOST_TEST(!fs::exists(directory.path / "absent"));
+  BOOST_TEST(!fs::exists(directory.path() / "absent"));
   BOOST_TEST(directory.listing().empty());
 }
 
 BOOST_AUTO_TEST_CASE(commit_over_an_existing_checkpoint_replaces_it_and_leaves_no_partial_file) {
   TemporaryDirectory directory;
-  const fs::path path = directory.path / "model.ckpt";
+  const fs::path path = directory.path() / "model.ckpt";
   gan::CheckpointWriter first;
   first.put("steps", std::uint64_t{1});
   first.put("only_in_first", std::string("old"));

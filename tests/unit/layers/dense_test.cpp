@@ -11,7 +11,8 @@
 #include <gan/nn/sequential.hpp>
 #include <gan/testing/gradient_check.hpp>
 
-#include <boost/mpl/list.hpp>
+#include "support/layer_checks.hpp"
+#include "support/numeric_checks.hpp"
 
 #include <algorithm>
 #include <array>
@@ -21,21 +22,7 @@
 
 namespace {
 
-using scalar_types = boost::mpl::list<float, double>;
-
-/// Checks every entry of `actual` against `expected`, |actual - expected| <= tolerance.
-template <typename Actual, typename Expected>
-void check_entries(const Actual& actual, const Expected& expected, double tolerance) {
-  BOOST_TEST_REQUIRE(actual.rows() == expected.rows());
-  BOOST_TEST_REQUIRE(actual.cols() == expected.cols());
-  for (Eigen::Index c = 0; c < actual.cols(); ++c)
-    for (Eigen::Index r = 0; r < actual.rows(); ++r) {
-      const double a = static_cast<double>(actual(r, c));
-      const double e = static_cast<double>(expected(r, c));
-      BOOST_TEST(std::abs(a - e) <= tolerance,
-                 "entry (" << r << ", " << c << "): got " << a << ", expected " << e);
-    }
-}
+using namespace gan::test_support;
 
 /// Dense<3, 2> bound to a parameter and a gradient array of its own.
 template <typename Scalar>
@@ -149,9 +136,7 @@ BOOST_AUTO_TEST_CASE(backward_matches_finite_differences) {
   using Net = gan::Network<gan::Sequential<gan::Dense<4, 3>>, double>;
   for (const std::uint64_t seed : {1u, 2u, 3u}) {
     BOOST_TEST_CONTEXT("seed " << seed) {
-      Net net;
-      gan::Rng rng(seed);
-      net.initialize(rng);
+      const Net net = initialized<Net>(seed);
       const auto report = gan::testing::gradient_check(net, {.seed = seed, .batch_size = 4});
       BOOST_TEST(report.passed(), report.describe());
       BOOST_TEST(report.parameters.compared == Net::parameter_count);

@@ -12,9 +12,10 @@
 #include <gan/nn/sequential.hpp>
 #include <gan/testing/gradient_check.hpp>
 
-#include <boost/mpl/list.hpp>
+#include "support/expected_errors.hpp"
+#include "support/layer_checks.hpp"
+#include "support/numeric_checks.hpp"
 
-#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
@@ -23,24 +24,10 @@
 
 namespace {
 
-using scalar_types = boost::mpl::list<float, double>;
+using namespace gan::test_support;
 
 template <typename Scalar>
 using BoundLeakyRelu = gan::LeakyRelu::Layer<Scalar, gan::Shape<3>>;
-
-/// Checks every entry of `actual` against `expected`, |actual - expected| <= tolerance.
-template <typename Actual, typename Expected>
-void check_entries(const Actual& actual, const Expected& expected, double tolerance) {
-  BOOST_TEST_REQUIRE(actual.rows() == expected.rows());
-  BOOST_TEST_REQUIRE(actual.cols() == expected.cols());
-  for (Eigen::Index c = 0; c < actual.cols(); ++c)
-    for (Eigen::Index r = 0; r < actual.rows(); ++r) {
-      const double a = static_cast<double>(actual(r, c));
-      const double e = static_cast<double>(expected(r, c));
-      BOOST_TEST(std::abs(a - e) <= tolerance,
-                 "entry (" << r << ", " << c << "): got " << a << ", expected " << e);
-    }
-}
 
 template <typename Scalar>
 gan::Matrix<Scalar> inputs() {
@@ -53,13 +40,7 @@ gan::Matrix<Scalar> inputs() {
 
 /// The message of the std::invalid_argument thrown for `slope`, or "" if none is thrown.
 std::string rejection_of(double slope) {
-  try {
-    gan::LeakyRelu leaky(slope);
-    (void)leaky;
-  } catch (const std::invalid_argument& error) {
-    return error.what();
-  }
-  return "";
+  return message_of<std::invalid_argument>([&] { gan::LeakyRelu leaky(slope); });
 }
 
 }  // namespace
@@ -123,34 +104,17 @@ BOOST_AUTO_TEST_CASE(keeps_the_shape_of_its_input) {
                                gan::Shape<2, 4, 4>>);
   static_assert(BoundLeakyRelu<double>::parameter_count == 0);
   const BoundLeakyRelu<double> leaky{gan::LeakyRelu{}};
-  for (const Eigen::Index batch : {1, 7}) {
-    BOOST_TEST_CONTEXT("batch " << batch) {
-      const gan::Matrix<double> input = gan::Matrix<double>::Constant(3, batch, -1.0);
-      gan::Matrix<double> output;
-      leaky.forward(input, output);
-      BOOST_TEST(output.rows() == 3);
-      BOOST_TEST(output.cols() == batch);
-      gan::Matrix<double> grad_in;
-      leaky.backward(input, output, input, &grad_in, true);
-      BOOST_TEST(grad_in.rows() == 3);
-      BOOST_TEST(grad_in.cols() == batch);
-    }
-  }
+  check_keeps_the_shape_of_its_input(leaky, 3, -1.0);
 }
 
 BOOST_AUTO_TEST_CASE(backward_matches_finite_differences_after_a_dense_layer) {
   using Architecture = gan::Sequential<gan::Dense<3, 4>, gan::LeakyRelu>;
   using Net = gan::Network<Architecture, double>;
   for (const double slope : {0.2, 0.05}) {
-    for (const std::uint64_t seed : {1u, 2u}) {
-      BOOST_TEST_CONTEXT("slope " << slope << ", seed " << seed) {
-        Net net(Architecture{gan::Dense<3, 4>{}, gan::LeakyRelu{slope}});
-        gan::Rng rng(seed);
-        net.initialize(rng);
-        const auto report = gan::testing::gradient_check(net, {.seed = seed, .batch_size = 5});
-        BOOST_TEST(report.passed(), report.describe());
-        BOOST_TEST(report.parameters.skipped_at_kinks == 0u, report.describe());
-      }
+    BOOST_TEST_CONTEXT("slope " << slope) {
+      check_gradients_match_finite_differences<Net>(
+          {1u, 2u}, 5, Kinks::must_not_be_skipped,
+          Architecture{gan::Dense<3, 4>{}, gan::LeakyRelu{slope}});
     }
   }
 }

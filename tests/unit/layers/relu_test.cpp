@@ -12,32 +12,18 @@
 #include <gan/nn/sequential.hpp>
 #include <gan/testing/gradient_check.hpp>
 
-#include <boost/mpl/list.hpp>
+#include "support/layer_checks.hpp"
+#include "support/numeric_checks.hpp"
 
-#include <cmath>
 #include <cstdint>
 #include <type_traits>
 
 namespace {
 
-using scalar_types = boost::mpl::list<float, double>;
+using namespace gan::test_support;
 
 template <typename Scalar>
 using BoundRelu = gan::Relu::Layer<Scalar, gan::Shape<3>>;
-
-/// Checks every entry of `actual` against `expected`, |actual - expected| <= tolerance.
-template <typename Actual, typename Expected>
-void check_entries(const Actual& actual, const Expected& expected, double tolerance) {
-  BOOST_TEST_REQUIRE(actual.rows() == expected.rows());
-  BOOST_TEST_REQUIRE(actual.cols() == expected.cols());
-  for (Eigen::Index c = 0; c < actual.cols(); ++c)
-    for (Eigen::Index r = 0; r < actual.rows(); ++r) {
-      const double a = static_cast<double>(actual(r, c));
-      const double e = static_cast<double>(expected(r, c));
-      BOOST_TEST(std::abs(a - e) <= tolerance,
-                 "entry (" << r << ", " << c << "): got " << a << ", expected " << e);
-    }
-}
 
 /// Two samples of three features, one of them exactly at the kink.
 template <typename Scalar>
@@ -90,33 +76,12 @@ BOOST_AUTO_TEST_CASE(keeps_the_shape_of_its_input) {
                                gan::Shape<1, 28, 28>>);
   static_assert(BoundRelu<double>::parameter_count == 0);
   const BoundRelu<double> relu{gan::Relu{}};
-  for (const Eigen::Index batch : {1, 7}) {
-    BOOST_TEST_CONTEXT("batch " << batch) {
-      const gan::Matrix<double> input = gan::Matrix<double>::Constant(3, batch, -1.0);
-      gan::Matrix<double> output;
-      relu.forward(input, output);
-      BOOST_TEST(output.rows() == 3);
-      BOOST_TEST(output.cols() == batch);
-      gan::Matrix<double> grad_in;
-      relu.backward(input, output, input, &grad_in, true);
-      BOOST_TEST(grad_in.rows() == 3);
-      BOOST_TEST(grad_in.cols() == batch);
-    }
-  }
+  check_keeps_the_shape_of_its_input(relu, 3, -1.0);
 }
 
 BOOST_AUTO_TEST_CASE(backward_matches_finite_differences_after_a_dense_layer) {
   using Net = gan::Network<gan::Sequential<gan::Dense<3, 4>, gan::Relu>, double>;
-  for (const std::uint64_t seed : {1u, 2u, 3u}) {
-    BOOST_TEST_CONTEXT("seed " << seed) {
-      Net net;
-      gan::Rng rng(seed);
-      net.initialize(rng);
-      const auto report = gan::testing::gradient_check(net, {.seed = seed, .batch_size = 5});
-      BOOST_TEST(report.passed(), report.describe());
-      BOOST_TEST(report.parameters.skipped_at_kinks == 0u, report.describe());
-    }
-  }
+  check_gradients_match_finite_differences<Net>({1u, 2u, 3u}, 5, Kinks::must_not_be_skipped);
 }
 
 BOOST_AUTO_TEST_CASE(describes_itself_as_relu) {

@@ -9,47 +9,18 @@
 #include <gan/losses/least_squares.hpp>
 #include <gan/testing/gradient_check.hpp>
 
-#include <boost/mpl/list.hpp>
+#include "support/loss_checks.hpp"
+#include "support/numeric_checks.hpp"
 
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <initializer_list>
 #include <string>
-#include <type_traits>
-#include <vector>
 
 namespace {
 
-using scalar_types = boost::mpl::list<float, double>;
+using namespace gan::test_support;
+
 using Loss = gan::LeastSquaresLoss;
 static_assert(gan::LossPolicy<Loss, float> && gan::LossPolicy<Loss, double>);
-
-/// A [1, n] batch of discriminator outputs.
-template <typename Scalar>
-gan::Matrix<Scalar> logits(std::initializer_list<double> values) {
-  gan::Matrix<Scalar> batch(1, static_cast<Eigen::Index>(values.size()));
-  Eigen::Index i = 0;
-  for (const double value : values) batch(i++) = static_cast<Scalar>(value);
-  return batch;
-}
-
-/// Relative tolerance for values computed once in Scalar and summed in double.
-template <typename Scalar>
-double tolerance() {
-  return std::is_same_v<Scalar, float> ? 2e-6 : 1e-14;
-}
-
-/// |actual - expected| <= tolerance * max(1, |expected|), with both values in the message.
-void check_close(double actual, long double expected, double tolerance) {
-  const double e = static_cast<double>(expected);
-  BOOST_TEST(std::isfinite(actual));
-  BOOST_TEST(std::abs(actual - e) <= tolerance * std::max(1.0, std::abs(e)),
-             "got " << actual << ", expected " << e);
-}
-
-const std::vector<double> kReal = {0.3, -1.2, 2.5};
-const std::vector<double> kFake = {-0.7, 1.1};
 
 }  // namespace
 
@@ -68,15 +39,15 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(discriminator_loss_regresses_real_to_one_and_fake_
   long double expected = 0;
   for (const double r : kReal) expected += 0.5L * (r - 1.0L) * (r - 1.0L) / 3;
   for (const double f : kFake) expected += 0.5L * f * f / 2;
-  check_close(loss, expected, tolerance<Scalar>());
+  check_close(loss, expected, loss_tolerance<Scalar>());
 
   // dL/dr = (r - 1) / 3, dL/df = f / 2.
   BOOST_TEST_REQUIRE(real_gradient.cols() == 3);
   BOOST_TEST_REQUIRE(fake_gradient.cols() == 2);
   for (Eigen::Index i = 0; i < 3; ++i)
-    check_close(real_gradient(i), (kReal[i] - 1.0L) / 3, tolerance<Scalar>());
+    check_close(real_gradient(i), (kReal[i] - 1.0L) / 3, loss_tolerance<Scalar>());
   for (Eigen::Index j = 0; j < 2; ++j)
-    check_close(fake_gradient(j), kFake[j] / 2.0L, tolerance<Scalar>());
+    check_close(fake_gradient(j), kFake[j] / 2.0L, loss_tolerance<Scalar>());
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(generator_loss_pulls_fake_outputs_to_one, Scalar, scalar_types) {
@@ -84,23 +55,14 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(generator_loss_pulls_fake_outputs_to_one, Scalar, 
   gan::Matrix<Scalar> gradient;
   const double loss = Loss::generator_loss(fake, gradient);
   // L_G = 1/2 mean (f - 1)^2 = (2.89 + 0.01) / 4 = 0.725; dL/df = (f - 1) / 2.
-  check_close(loss, 0.725L, tolerance<Scalar>());
+  check_close(loss, 0.725L, loss_tolerance<Scalar>());
   BOOST_TEST_REQUIRE(gradient.cols() == 2);
   for (Eigen::Index j = 0; j < 2; ++j)
-    check_close(gradient(j), (kFake[j] - 1.0L) / 2, tolerance<Scalar>());
+    check_close(gradient(j), (kFake[j] - 1.0L) / 2, loss_tolerance<Scalar>());
 }
 
 BOOST_AUTO_TEST_CASE(gradients_match_finite_differences_of_the_returned_loss) {
-  for (const std::uint64_t seed : {1u, 2u, 3u}) {
-    BOOST_TEST_CONTEXT("seed " << seed) {
-      const auto report =
-          gan::testing::loss_gradient_check<Loss, double>({.seed = seed, .batch_size = 6});
-      BOOST_TEST(report.passed(), report.describe());
-      const auto in_float =
-          gan::testing::loss_gradient_check<Loss, float>({.seed = seed, .batch_size = 6});
-      BOOST_TEST(in_float.passed(), in_float.describe());
-    }
-  }
+  check_gradients_against_finite_differences_on_random_logits<Loss>();
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(extreme_outputs_give_finite_closed_form_losses, Scalar,
@@ -110,9 +72,9 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(extreme_outputs_give_finite_closed_form_losses, Sc
   // r = -110, f = 110: 1/2 111^2 + 1/2 110^2 = 6160.5 + 6050; gradients -111 and 110.
   check_close(Loss::discriminator_loss(logits<Scalar>({-110}), logits<Scalar>({110}),
                                        real_gradient, fake_gradient),
-              12210.5, tolerance<Scalar>());
-  check_close(real_gradient(0), -111, tolerance<Scalar>());
-  check_close(fake_gradient(0), 110, tolerance<Scalar>());
+              12210.5, loss_tolerance<Scalar>());
+  check_close(real_gradient(0), -111, loss_tolerance<Scalar>());
+  check_close(fake_gradient(0), 110, loss_tolerance<Scalar>());
 
   // r = [-1000, 1000], f = [1000, -110]:
   //   1/2 (1001^2 + 999^2) / 2 + 1/2 (1000^2 + 110^2) / 2 = 500000.5 + 253025
@@ -120,18 +82,18 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(extreme_outputs_give_finite_closed_form_losses, Sc
   check_close(Loss::discriminator_loss(logits<Scalar>({-1000, 1000}),
                                        logits<Scalar>({1000, -110}), real_gradient,
                                        fake_gradient),
-              753025.5, tolerance<Scalar>());
-  check_close(real_gradient(0), -500.5, tolerance<Scalar>());
-  check_close(real_gradient(1), 499.5, tolerance<Scalar>());
-  check_close(fake_gradient(0), 500, tolerance<Scalar>());
-  check_close(fake_gradient(1), -55, tolerance<Scalar>());
+              753025.5, loss_tolerance<Scalar>());
+  check_close(real_gradient(0), -500.5, loss_tolerance<Scalar>());
+  check_close(real_gradient(1), 499.5, loss_tolerance<Scalar>());
+  check_close(fake_gradient(0), 500, loss_tolerance<Scalar>());
+  check_close(fake_gradient(1), -55, loss_tolerance<Scalar>());
 
   // Generator at f = [1000, -110]: 1/2 (999^2 + 111^2) / 2 = 252580.5; dL/df = [999, -111] / 2.
   gan::Matrix<Scalar> gradient;
   check_close(Loss::generator_loss(logits<Scalar>({1000, -110}), gradient), 252580.5,
-              tolerance<Scalar>());
-  check_close(gradient(0), 499.5, tolerance<Scalar>());
-  check_close(gradient(1), -55.5, tolerance<Scalar>());
+              loss_tolerance<Scalar>());
+  check_close(gradient(0), 499.5, loss_tolerance<Scalar>());
+  check_close(gradient(1), -55.5, loss_tolerance<Scalar>());
 }
 
 BOOST_AUTO_TEST_CASE(score_is_the_raw_output) {

@@ -17,12 +17,15 @@
 #include <gan/nn/sequential.hpp>
 #include <gan/testing/gradient_check.hpp>
 
+#include "support/bits.hpp"
+
 #include <boost/mpl/list.hpp>
 
 #include <cstdint>
-#include <cstring>
 
 namespace {
+
+using namespace gan::test_support;
 
 using loss_policies =
     boost::mpl::list<gan::NonSaturatingLoss, gan::MinimaxLoss, gan::LeastSquaresLoss>;
@@ -31,12 +34,6 @@ using Generator = gan::Network<gan::Sequential<gan::Dense<2, 4>, gan::Tanh, gan:
                                double>;
 using Discriminator =
     gan::Network<gan::Sequential<gan::Dense<3, 4>, gan::LeakyRelu, gan::Dense<4, 1>>, double>;
-
-bool bit_identical(const gan::Vector<double>& a, const gan::Vector<double>& b) {
-  return a.size() == b.size() &&
-         std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * sizeof(double)) ==
-             0;
-}
 
 }  // namespace
 

@@ -13,47 +13,33 @@
 #include <gan/nn/sequential.hpp>
 #include <gan/testing/gradient_check.hpp>
 
+#include "support/bits.hpp"
+#include "support/expected_errors.hpp"
+#include "support/layer_checks.hpp"
+
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <utility>
 
 namespace {
 
+using namespace gan::test_support;
+
 using Mlp = gan::Sequential<gan::Dense<5, 7>, gan::LeakyRelu, gan::Dense<7, 3>, gan::Tanh,
                             gan::Dense<3, 1>>;
 using Net = gan::Network<Mlp, double>;
-
-Net initialized(std::uint64_t seed) {
-  Net net;
-  gan::Rng rng(seed);
-  net.initialize(rng);
-  return net;
-}
 
 gan::Matrix<double> random_matrix(Eigen::Index rows, Eigen::Index cols, std::uint64_t seed) {
   gan::Rng rng(seed);
   return gan::testing::random_input<double>(rows, cols, rng);
 }
 
-/// True when both vectors hold the same bits, NaN payloads and signed zeros included.
-bool bit_identical(const gan::Vector<double>& a, const gan::Vector<double>& b) {
-  return a.size() == b.size() &&
-         std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * sizeof(double)) ==
-             0;
-}
-
 /// The message of the std::invalid_argument thrown by forward() on `input`, or "".
 std::string forward_rejection(const Net& net, const gan::Matrix<double>& input) {
   Net::Activations pass;
-  try {
-    net.forward(input, pass);
-  } catch (const std::invalid_argument& error) {
-    return error.what();
-  }
-  return "";
+  return message_of<std::invalid_argument>([&] { net.forward(input, pass); });
 }
 
 }  // namespace
@@ -72,7 +58,7 @@ BOOST_AUTO_TEST_CASE(counts_the_parameters_of_every_layer) {
 BOOST_AUTO_TEST_CASE(whole_mlp_gradients_match_finite_differences) {
   for (const std::uint64_t seed : {1u, 2u, 3u}) {
     BOOST_TEST_CONTEXT("seed " << seed) {
-      const auto report = gan::testing::gradient_check(initialized(seed), {.seed = seed,
+      const auto report = gan::testing::gradient_check(initialized<Net>(seed), {.seed = seed,
                                                                            .batch_size = 6});
       BOOST_TEST(report.passed(), report.describe());
       BOOST_TEST(report.parameters.skipped_at_kinks == 0u, report.describe());
@@ -84,7 +70,7 @@ BOOST_AUTO_TEST_CASE(whole_mlp_gradients_match_finite_differences) {
 BOOST_AUTO_TEST_CASE(parameters_only_computes_no_input_gradient) {
   const std::uint64_t seed = 4;
   BOOST_TEST_CONTEXT("seed " << seed) {
-    Net net = initialized(seed);
+    Net net = initialized<Net>(seed);
     const gan::Matrix<double> input = random_matrix(5, 3, seed);
     const gan::Matrix<double> output_gradient = random_matrix(1, 3, seed + 100);
 
@@ -113,7 +99,7 @@ BOOST_AUTO_TEST_CASE(parameters_only_computes_no_input_gradient) {
 BOOST_AUTO_TEST_CASE(input_only_leaves_the_gradient_buffer_bit_identical) {
   const std::uint64_t seed = 5;
   BOOST_TEST_CONTEXT("seed " << seed) {
-    Net net = initialized(seed);
+    Net net = initialized<Net>(seed);
     const gan::Matrix<double> input = random_matrix(5, 3, seed);
     const gan::Matrix<double> output_gradient = random_matrix(1, 3, seed + 100);
 
@@ -142,7 +128,7 @@ BOOST_AUTO_TEST_CASE(input_only_leaves_the_gradient_buffer_bit_identical) {
 BOOST_AUTO_TEST_CASE(gradients_accumulate_until_zero_gradients) {
   const std::uint64_t seed = 6;
   BOOST_TEST_CONTEXT("seed " << seed) {
-    Net net = initialized(seed);
+    Net net = initialized<Net>(seed);
     const gan::Matrix<double> input = random_matrix(5, 4, seed);
     const gan::Matrix<double> output_gradient = random_matrix(1, 4, seed + 100);
 
@@ -168,7 +154,7 @@ BOOST_AUTO_TEST_CASE(gradients_accumulate_until_zero_gradients) {
 BOOST_AUTO_TEST_CASE(copy_has_the_same_parameters_and_is_independent) {
   const std::uint64_t seed = 7;
   BOOST_TEST_CONTEXT("seed " << seed) {
-    Net original = initialized(seed);
+    Net original = initialized<Net>(seed);
     const gan::Matrix<double> input = random_matrix(5, 2, seed);
     const gan::Matrix<double> original_output = original.forward(input);
 
@@ -211,8 +197,8 @@ BOOST_AUTO_TEST_CASE(copy_has_the_same_parameters_and_is_independent) {
 BOOST_AUTO_TEST_CASE(parameters_assigned_by_move_are_seen_by_the_layers) {
   // A checkpoint loader assigns a whole parameter vector, possibly by move; the layers must
   // then compute with the new values, not with storage the assignment swapped away.
-  Net net = initialized(10);
-  const Net reference = initialized(11);
+  Net net = initialized<Net>(10);
+  const Net reference = initialized<Net>(11);
   const gan::Matrix<double> input = random_matrix(5, 2, 10);
   Net::Activations pass;
   const gan::Matrix<double> expected = reference.forward(input, pass);
@@ -233,7 +219,7 @@ BOOST_AUTO_TEST_CASE(describe_lists_the_layers_in_order) {
 BOOST_AUTO_TEST_CASE(two_activations_alive_at_once_give_independent_backward_results) {
   const std::uint64_t seed = 8;
   BOOST_TEST_CONTEXT("seed " << seed) {
-    Net net = initialized(seed);
+    Net net = initialized<Net>(seed);
     const gan::Matrix<double> first = random_matrix(5, 3, seed);
     const gan::Matrix<double> second = random_matrix(5, 2, seed + 1);
     const gan::Matrix<double> first_gradient = random_matrix(1, 3, seed + 2);
@@ -282,7 +268,7 @@ BOOST_AUTO_TEST_CASE(forward_rejects_an_input_of_the_wrong_size) {
 }
 
 BOOST_AUTO_TEST_CASE(backward_rejects_a_misplaced_call_or_a_wrong_sized_gradient) {
-  Net net = initialized(9);
+  Net net = initialized<Net>(9);
   Net::Activations pass;
   BOOST_CHECK_THROW(net.backward(gan::Matrix<double>::Zero(1, 2), pass), std::logic_error);
   const gan::Matrix<double> input = gan::Matrix<double>::Ones(5, 2);

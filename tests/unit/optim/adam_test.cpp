@@ -10,76 +10,33 @@
 #include <gan/io/checkpoint.hpp>
 #include <gan/optim/adam.hpp>
 
-#include <boost/mpl/list.hpp>
+#include "support/bits.hpp"
+#include "support/expected_errors.hpp"
+#include "support/numeric_checks.hpp"
+#include "support/optimizer_checks.hpp"
+#include "support/temporary_files.hpp"
 
-#include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstring>
-#include <filesystem>
-#include <iomanip>
 #include <limits>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
-#include <unistd.h>
 
 namespace {
 
-using scalar_types = boost::mpl::list<float, double>;
+using namespace gan::test_support;
+
 static_assert(gan::Optimizer<gan::Adam<float>, float> &&
               gan::Optimizer<gan::Adam<double>, double>);
 
 using Settings = gan::Adam<double>::Hyperparameters;
 const Settings kHandSettings{.learning_rate = 0.1, .beta1 = 0.5, .beta2 = 0.75, .epsilon = 1e-8};
 
-template <typename Scalar>
-gan::Vector<Scalar> vector2(double a, double b) {
-  gan::Vector<Scalar> v(2);
-  v << static_cast<Scalar>(a), static_cast<Scalar>(b);
-  return v;
-}
-
-/// |actual - expected| <= tolerance max(1, |expected|) for every entry; by default the
-/// tolerance is 4 eps(Scalar), a few roundings.
-template <typename Scalar>
-void check_entries(const gan::Vector<Scalar>& actual, const std::array<long double, 2>& expected,
-                   double tolerance = 4 * static_cast<double>(
-                                          std::numeric_limits<Scalar>::epsilon())) {
-  for (Eigen::Index i = 0; i < 2; ++i) {
-    const double a = static_cast<double>(actual(i));
-    const double e = static_cast<double>(expected[static_cast<std::size_t>(i)]);
-    BOOST_TEST(std::abs(a - e) <= tolerance * std::max(1.0, std::abs(e)),
-               "entry " << i << ": got " << std::setprecision(17) << a << ", expected " << e);
-  }
-}
-
 /// The message of the std::invalid_argument thrown for these settings, or "".
 std::string rejection_of(const Settings& settings) {
-  try {
-    gan::Adam<double> adam(settings, 2);
-    (void)adam;
-  } catch (const std::invalid_argument& error) {
-    return error.what();
-  }
-  return "";
+  return message_of<std::invalid_argument>([&] { gan::Adam<double> adam(settings, 2); });
 }
-
-bool bit_identical(const gan::Vector<double>& a, const gan::Vector<double>& b) {
-  return a.size() == b.size() &&
-         std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * sizeof(double)) ==
-             0;
-}
-
-/// A file name in the temporary directory, removed when the object goes.
-struct TemporaryPath {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("gan_adam_test_" + std::to_string(::getpid()) + ".ckpt");
-  ~TemporaryPath() {
-    std::error_code ignored;
-    std::filesystem::remove(path, ignored);
-  }
-};
 
 }  // namespace
 
@@ -98,7 +55,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(two_steps_match_a_hand_computation, Scalar, scalar
   //     = [0.9333333347, -1.9606976985]
   gan::Adam<Scalar> adam({.learning_rate = 0.1, .beta1 = 0.5, .beta2 = 0.75, .epsilon = 1e-8},
                          2);
-  gan::Vector<Scalar> parameters = vector2<Scalar>(1, -2);
+  gan::Vector<Scalar> parameters = vector_of<Scalar>({1, -2});
   const std::array<std::array<long double, 2>, 2> gradients = {{{0.5, -1}, {-0.5, 2}}};
   const std::array<std::array<long double, 2>, 2> by_hand = {
       {{0.900000002L, -1.900000001L}, {0.9333333347L, -1.9606976985L}}};
@@ -119,14 +76,14 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(two_steps_match_a_hand_computation, Scalar, scalar
         p[i] -= 0.1L * m_hat / (std::sqrt(v_hat) + 1e-8L);
       }
       adam.step(parameters,
-                vector2<Scalar>(static_cast<double>(g[0]), static_cast<double>(g[1])));
-      check_entries(parameters, p);
+                vector_of<Scalar>({static_cast<double>(g[0]), static_cast<double>(g[1])}));
+      check_entries_close(parameters, p);
       // The hand values are rounded to 10 decimals; float is looser still.
       const double float_rounding = 4 * static_cast<double>(std::numeric_limits<float>::epsilon());
-      check_entries(parameters, by_hand[step],
-                    std::is_same_v<Scalar, float> ? float_rounding : 1e-9);
-      check_entries<Scalar>(adam.first_moment(), m);
-      check_entries<Scalar>(adam.second_moment(), v);
+      check_entries_close(parameters, by_hand[step],
+                          std::is_same_v<Scalar, float> ? float_rounding : 1e-9);
+      check_entries_close<Scalar>(adam.first_moment(), m);
+      check_entries_close<Scalar>(adam.second_moment(), v);
       BOOST_TEST(adam.steps() == step + 1);
     }
   }
@@ -178,15 +135,12 @@ BOOST_AUTO_TEST_CASE(epsilon_that_is_not_positive_and_finite_is_rejected) {
 
 BOOST_AUTO_TEST_CASE(restored_optimizer_continues_bit_identically) {
   gan::Adam<double> original(kHandSettings, 2);
-  gan::Vector<double> parameters = vector2<double>(1, -2);
-  original.step(parameters, vector2<double>(0.5, -1));
-  original.step(parameters, vector2<double>(-0.5, 2));
+  gan::Vector<double> parameters = vector_of<double>({1, -2});
+  original.step(parameters, vector_of<double>({0.5, -1}));
+  original.step(parameters, vector_of<double>({-0.5, 2}));
 
-  TemporaryPath file;
-  gan::CheckpointWriter writer;
-  original.save(writer, "adam");
-  writer.commit(file.path);
-  const gan::CheckpointReader reader(file.path);
+  const TemporaryFile file;
+  const gan::CheckpointReader reader = saved_and_read_back(original, "adam", file.path());
   gan::Adam<double> restored = gan::Adam<double>::restore(reader, "adam", kHandSettings, 2);
   BOOST_TEST(restored.steps() == 2u);
   BOOST_TEST(bit_identical(restored.first_moment(), original.first_moment()));
@@ -195,7 +149,7 @@ BOOST_AUTO_TEST_CASE(restored_optimizer_continues_bit_identically) {
   // The step count matters: a restored Adam that restarted at t = 0 would apply the large
   // early bias corrections again and drift from the original.
   gan::Vector<double> restored_parameters = parameters;
-  for (const auto& gradient : {vector2<double>(0.3, 0.7), vector2<double>(-2, 0.25)}) {
+  for (const auto& gradient : {vector_of<double>({0.3, 0.7}), vector_of<double>({-2, 0.25})}) {
     original.step(parameters, gradient);
     restored.step(restored_parameters, gradient);
   }

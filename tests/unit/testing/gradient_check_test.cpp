@@ -16,12 +16,16 @@
 #include <gan/nn/sequential.hpp>
 #include <gan/testing/gradient_check.hpp>
 
+#include "support/layer_checks.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 
 namespace {
+
+using namespace gan::test_support;
 
 enum class Fault { none, parameter, input };
 
@@ -72,14 +76,6 @@ struct Scale {
 
 template <Fault kFault>
 using ScaleNet = gan::Network<gan::Sequential<Scale<3, kFault>, gan::Tanh>, double>;
-
-template <typename Net>
-Net initialized(std::uint64_t seed) {
-  Net net;
-  gan::Rng rng(seed);
-  net.initialize(rng);
-  return net;
-}
 
 /// A loss policy whose generator gradient is twice what it should be.
 struct DoubledGeneratorGradient : gan::NonSaturatingLoss {

@@ -7,101 +7,33 @@
 
 #include <gan/gan.hpp>
 
+#include "support/bits.hpp"
+#include "support/temporary_files.hpp"
+#include "support/trainer_fixtures.hpp"
+
 #include <Eigen/Core>
 
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <initializer_list>
-#include <iterator>
 #include <string>
-#include <system_error>
-#include <type_traits>
 #include <vector>
-
-#include <unistd.h>
 
 namespace {
 
 namespace fs = std::filesystem;
 namespace tt = boost::test_tools;
 
-using Generator = gan::Sequential<gan::Dense<3, 8>, gan::LeakyRelu, gan::Dense<8, 2>>;
-using Discriminator = gan::Sequential<gan::Dense<2, 6>, gan::LeakyRelu, gan::Dense<6, 1>>;
+using namespace gan::test_support;
+
 using Trainer = gan::AlternatingTrainer<Generator, Discriminator>;
-
-template <typename Derived>
-auto bits(const Eigen::DenseBase<Derived>& values) {
-  using Scalar = typename Derived::Scalar;
-  using Bits = std::conditional_t<sizeof(Scalar) == 4, std::uint32_t, std::uint64_t>;
-  std::vector<Bits> result;
-  for (Eigen::Index i = 0; i < values.size(); ++i)
-    result.push_back(std::bit_cast<Bits>(values.derived().coeff(i)));
-  return result;
-}
-
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    static int count = 0;
-    path_ = fs::temp_directory_path() /
-            ("gan_train_refusal_" + std::to_string(::getpid()) + "_" + std::to_string(++count));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  TemporaryDirectory(const TemporaryDirectory&) = delete;
-  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-
-  const fs::path& path() const { return path_; }
-
-  std::vector<std::string> listing() const {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(path_))
-      names.push_back(entry.path().filename().string());
-    return names;
-  }
-
- private:
-  fs::path path_;
-};
-
-std::vector<char> file_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_bytes(const fs::path& path, const std::vector<char>& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-template <typename Scalar>
-gan::Matrix<Scalar> real_batch(std::uint64_t seed) {
-  gan::Rng rng(seed);
-  gan::Matrix<Scalar> batch(2, 8);
-  for (Eigen::Index i = 0; i < batch.size(); ++i)
-    batch.data()[i] = static_cast<Scalar>(1.0 + 0.5 * rng.normal());
-  return batch;
-}
 
 template <typename T>
 void train(T& trainer, int steps) {
   using Scalar = typename T::Generator::scalar_type;
   for (int i = 0; i < steps; ++i)
-    trainer.step(real_batch<Scalar>(900 + static_cast<std::uint64_t>(i)));
-}
-
-template <typename T>
-typename T::Options options_with(std::uint64_t seed) {
-  typename T::Options options;
-  options.seed = seed;
-  return options;
+    trainer.step(real_batch<Scalar>(900 + static_cast<std::uint64_t>(i), 2, 8));
 }
 
 /// The trainer that every refused checkpoint is offered to, after 3 steps of training.
@@ -116,12 +48,11 @@ struct Target {
 /// computations, and a byte-identical checkpoint of itself.
 void require_refused(Trainer& trainer, const fs::path& path,
                      std::initializer_list<std::string> parts) {
-  const fs::path scratch = fs::temp_directory_path() /
-                           ("gan_train_refusal_state_" + std::to_string(::getpid()) + ".ckpt");
+  const TemporaryFile scratch;
   const gan::Vector<float> generator_before = trainer.generator().parameters();
   const gan::Vector<float> discriminator_before = trainer.discriminator().parameters();
-  trainer.save_checkpoint(scratch);
-  const std::vector<char> state_before = file_bytes(scratch);
+  trainer.save_checkpoint(scratch.path());
+  const std::vector<char> state_before = file_bytes(scratch.path());
   gan::Rng noise_rng(3);
   const gan::Matrix<float> noise = Trainer::draw_noise(8, noise_rng);
   const gan::Matrix<float> samples_before = trainer.generate(noise);
@@ -145,10 +76,8 @@ void require_refused(Trainer& trainer, const fs::path& path,
   BOOST_TEST(bits(trainer.discriminator().parameters()) == bits(discriminator_before),
              tt::per_element());
   BOOST_TEST(bits(trainer.generate(noise)) == bits(samples_before), tt::per_element());
-  trainer.save_checkpoint(scratch);
-  BOOST_TEST((file_bytes(scratch) == state_before));
-  std::error_code ignored;
-  fs::remove(scratch, ignored);
+  trainer.save_checkpoint(scratch.path());
+  BOOST_TEST((file_bytes(scratch.path()) == state_before));
 }
 
 /// Saves a checkpoint of `other` after 2 steps and requires the target to refuse it, with both

@@ -11,26 +11,26 @@
 
 #include <gan/gan.hpp>
 
+#include "support/bits.hpp"
+#include "support/trainer_fixtures.hpp"
+
 #include <Eigen/Core>
 
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <tuple>
-#include <type_traits>
 #include <vector>
 
 namespace {
 
 namespace tt = boost::test_tools;
+using namespace gan::test_support;
 
-// Parameter counts are 50 (G) and 25 (D): different, so that an optimizer sized for the wrong
-// network shows, and odd in sum, so that the random stream stops mid-block after
+// Generator and Discriminator have 50 and 25 parameters: different, so that an optimizer sized
+// for the wrong network shows, and odd in sum, so that the random stream stops mid-block after
 // initialisation.
-using Generator = gan::Sequential<gan::Dense<3, 8>, gan::LeakyRelu, gan::Dense<8, 2>>;
-using Discriminator = gan::Sequential<gan::Dense<2, 6>, gan::LeakyRelu, gan::Dense<6, 1>>;
 
 template <typename LossPolicy, template <typename> class OptimizerTemplate, typename ScalarType>
 struct Config {
@@ -43,29 +43,6 @@ struct Config {
 using AdamFloat = Config<gan::NonSaturatingLoss, gan::Adam, float>;
 using configs = std::tuple<AdamFloat, Config<gan::LeastSquaresLoss, gan::Sgd, double>,
                            Config<gan::MinimaxLoss, gan::Adam, double>>;
-
-/// The bit patterns of a vector's or matrix's entries, so that == means bit-identical.
-template <typename Derived>
-auto bits(const Eigen::DenseBase<Derived>& values) {
-  using Scalar = typename Derived::Scalar;
-  using Bits = std::conditional_t<sizeof(Scalar) == 4, std::uint32_t, std::uint64_t>;
-  std::vector<Bits> result;
-  for (Eigen::Index i = 0; i < values.size(); ++i)
-    result.push_back(std::bit_cast<Bits>(values.derived().coeff(i)));
-  return result;
-}
-
-std::uint64_t bits(double value) { return std::bit_cast<std::uint64_t>(value); }
-
-/// A real batch, [2, columns], drawn from N(1, 0.5^2) with its own seed.
-template <typename Scalar>
-gan::Matrix<Scalar> real_batch(std::uint64_t seed, Eigen::Index columns) {
-  gan::Rng rng(seed);
-  gan::Matrix<Scalar> batch(2, columns);
-  for (Eigen::Index i = 0; i < batch.size(); ++i)
-    batch.data()[i] = static_cast<Scalar>(1.0 + 0.5 * rng.normal());
-  return batch;
-}
 
 /// One training step written out by hand from the public Network, loss and optimizer API, run
 /// on copies of a trainer's networks, optimizers and random stream. Every pass gets fresh
@@ -137,14 +114,6 @@ class ReferenceStep {
   typename G::Activations generator_pass_;
 };
 
-template <typename Trainer>
-typename Trainer::Options options_with(std::uint64_t seed, std::size_t discriminator_steps = 1) {
-  typename Trainer::Options options;
-  options.seed = seed;
-  options.discriminator_steps = discriminator_steps;
-  return options;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(alternating_trainer_phases)
@@ -163,7 +132,7 @@ BOOST_AUTO_TEST_CASE(discriminator_steps_leave_the_generator_bit_identical) {
     trainer.step([&]() -> const gan::Matrix<float>& {
       generator_seen.push_back(trainer.generator().parameters());
       discriminator_seen.push_back(trainer.discriminator().parameters());
-      batch = real_batch<float>(batch_seed++, 8);
+      batch = real_batch<float>(batch_seed++, 2, 8);
       return batch;
     });
 
@@ -191,7 +160,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(discriminator_update_comes_first_and_the_generator
         std::uint64_t batch_seed = 1000 + 10 * static_cast<std::uint64_t>(step);
         gan::Matrix<typename C::Scalar> batch;
         trainer.step([&]() -> const gan::Matrix<typename C::Scalar>& {
-          batch = real_batch<typename C::Scalar>(batch_seed, 8);
+          batch = real_batch<typename C::Scalar>(batch_seed, 2, 8);
           reference.discriminator_step(batch);
           ++batch_seed;
           return batch;
@@ -227,7 +196,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(generator_update_uses_the_updated_discriminator, C
       std::uint64_t batch_seed = 2000;
       gan::Matrix<Scalar> batch;
       const gan::StepStats stats = trainer.step([&]() -> const gan::Matrix<Scalar>& {
-        batch = real_batch<Scalar>(batch_seed++, 8);
+        batch = real_batch<Scalar>(batch_seed++, 2, 8);
         reference.discriminator_step(batch);
         against_old_discriminator.discriminator_step(batch);
         return batch;
@@ -257,7 +226,7 @@ BOOST_AUTO_TEST_CASE(batches_of_changing_size_update_exactly_as_on_fresh_buffers
   const std::vector<Eigen::Index> sizes{8, 5, 8, 1, 13};
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     BOOST_TEST_CONTEXT("seed " << seed << ", step " << i + 1 << ", batch of " << sizes[i]) {
-      const gan::Matrix<float> batch = real_batch<float>(3000 + i, sizes[i]);
+      const gan::Matrix<float> batch = real_batch<float>(3000 + i, 2, sizes[i]);
       const gan::StepStats stats = trainer.step(batch);
       reference.discriminator_step(batch);
       reference.generator_step();
@@ -321,7 +290,7 @@ BOOST_AUTO_TEST_CASE(each_optimizer_moves_on_its_own_network_gradients_only) {
   const std::uint64_t seed = 3;
   BOOST_TEST_CONTEXT("seed " << seed) {
     Trainer trainer(options_with<Trainer>(seed));
-    trainer.step(real_batch<float>(50, 8));
+    trainer.step(real_batch<float>(50, 2, 8));
     // After one Adam update from zero moments with beta1 = 1/2, m = g / 2 exactly: each
     // optimizer's moment is half of its own network's gradient and nothing else.
     BOOST_TEST_REQUIRE(trainer.generator_optimizer().hyperparameters().beta1 == 0.5);
@@ -349,7 +318,7 @@ BOOST_AUTO_TEST_CASE(generator_learning_rate_changes_nothing_in_the_first_discri
     fast.generator_optimizer.learning_rate = 1e-2;
     Trainer a(slow);
     Trainer b(fast);
-    const gan::Matrix<float> batch = real_batch<float>(60, 8);
+    const gan::Matrix<float> batch = real_batch<float>(60, 2, 8);
     const gan::StepStats stats_a = a.step(batch);
     const gan::StepStats stats_b = b.step(batch);
 
@@ -380,7 +349,7 @@ BOOST_AUTO_TEST_CASE(batch_source_is_called_once_per_discriminator_step) {
     gan::Matrix<float> batch;
     for (std::uint64_t step = 1; step <= 4; ++step) {
       const gan::StepStats stats = trainer.step([&]() -> const gan::Matrix<float>& {
-        batch = real_batch<float>(70 + calls, 8);
+        batch = real_batch<float>(70 + calls, 2, 8);
         ++calls;
         return batch;
       });
@@ -402,7 +371,7 @@ BOOST_AUTO_TEST_CASE(single_batch_is_refused_when_several_discriminator_steps_ar
   const gan::Rng::State rng_before = trainer.rng().state();
 
   try {
-    trainer.step(real_batch<float>(80, 8));
+    trainer.step(real_batch<float>(80, 2, 8));
     BOOST_ERROR("step(batch) with 3 discriminator steps did not throw");
   } catch (const std::invalid_argument& error) {
     const std::string what = error.what();
@@ -442,7 +411,7 @@ BOOST_AUTO_TEST_CASE(observers_receive_the_statistics_that_step_returns) {
   trainer.add_observer([&](const gan::StepStats& stats) { second.push_back(stats); });
   std::vector<gan::StepStats> returned;
   for (std::uint64_t i = 0; i < 3; ++i)
-    returned.push_back(trainer.step(real_batch<float>(90 + i, 8)));
+    returned.push_back(trainer.step(real_batch<float>(90 + i, 2, 8)));
 
   BOOST_TEST_REQUIRE(first.size() == 3u);
   BOOST_TEST_REQUIRE(second.size() == 3u);
@@ -466,7 +435,7 @@ BOOST_AUTO_TEST_CASE(sampling_between_steps_does_not_change_the_course_of_traini
     Trainer sampled(options_with<Trainer>(seed));
     gan::Rng sampling_rng(123);
     for (std::uint64_t i = 0; i < 5; ++i) {
-      const gan::Matrix<float> batch = real_batch<float>(100 + i, 8);
+      const gan::Matrix<float> batch = real_batch<float>(100 + i, 2, 8);
       const gan::StepStats a = quiet.step(batch);
       const gan::Matrix<float> noise = Trainer::draw_noise(16, sampling_rng);
       const gan::Matrix<float> samples = sampled.generate(noise);

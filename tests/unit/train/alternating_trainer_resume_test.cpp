@@ -6,32 +6,29 @@
 
 #include <gan/gan.hpp>
 
+#include "support/bits.hpp"
+#include "support/temporary_files.hpp"
+#include "support/trainer_fixtures.hpp"
+
 #include <Eigen/Core>
 
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <string>
-#include <system_error>
 #include <tuple>
-#include <type_traits>
 #include <vector>
-
-#include <unistd.h>
 
 namespace {
 
 namespace fs = std::filesystem;
 namespace tt = boost::test_tools;
+using namespace gan::test_support;
 
-// 50 + 25 parameters: an odd sum, so that the random stream stops in the middle of a Philox
-// block after initialisation, and every later position is at the same offset in its block.
-using Generator = gan::Sequential<gan::Dense<3, 8>, gan::LeakyRelu, gan::Dense<8, 2>>;
-using Discriminator = gan::Sequential<gan::Dense<2, 6>, gan::LeakyRelu, gan::Dense<6, 1>>;
+// Generator and Discriminator have 50 + 25 parameters: an odd sum, so that the random stream
+// stops in the middle of a Philox block after initialisation, and every later position is at
+// the same offset in its block.
 
 template <typename LossPolicy, template <typename> class OptimizerTemplate, typename PriorType,
           typename ScalarType, std::size_t DiscriminatorSteps>
@@ -46,63 +43,11 @@ using AdamFloat = Config<gan::NonSaturatingLoss, gan::Adam, gan::StandardNormal,
 using configs =
     std::tuple<AdamFloat, Config<gan::LeastSquaresLoss, gan::Sgd, gan::Uniform, double, 2>>;
 
-template <typename Derived>
-auto bits(const Eigen::DenseBase<Derived>& values) {
-  using Scalar = typename Derived::Scalar;
-  using Bits = std::conditional_t<sizeof(Scalar) == 4, std::uint32_t, std::uint64_t>;
-  std::vector<Bits> result;
-  for (Eigen::Index i = 0; i < values.size(); ++i)
-    result.push_back(std::bit_cast<Bits>(values.derived().coeff(i)));
-  return result;
-}
-
-std::uint64_t bits(double value) { return std::bit_cast<std::uint64_t>(value); }
-
-/// A fresh directory under the system's temporary directory, removed with its contents.
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    static int count = 0;
-    path_ = fs::temp_directory_path() /
-            ("gan_train_resume_" + std::to_string(::getpid()) + "_" + std::to_string(++count));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  TemporaryDirectory(const TemporaryDirectory&) = delete;
-  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-
-  const fs::path& path() const { return path_; }
-
-  /// The names of the directory's entries.
-  std::vector<std::string> listing() const {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(path_))
-      names.push_back(entry.path().filename().string());
-    return names;
-  }
-
- private:
-  fs::path path_;
-};
-
-std::vector<char> file_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 /// The real batch of training step `step` (0-based) and discriminator step `k` in it: the
 /// same whichever run asks for it, as a resumable data pipeline would give.
 template <typename Scalar>
 gan::Matrix<Scalar> batch_for(std::uint64_t step, std::size_t k) {
-  gan::Rng rng(10'000 + 10 * step + k);
-  gan::Matrix<Scalar> batch(2, 8);
-  for (Eigen::Index i = 0; i < batch.size(); ++i)
-    batch.data()[i] = static_cast<Scalar>(1.0 + 0.5 * rng.normal());
-  return batch;
+  return real_batch<Scalar>(10'000 + 10 * step + k, 2, 8);
 }
 
 /// Runs training steps first..last-1 (0-based) and returns their statistics.
@@ -119,14 +64,6 @@ std::vector<gan::StepStats> train(Trainer& trainer, std::uint64_t first, std::ui
     }));
   }
   return stats;
-}
-
-template <typename C>
-typename C::Trainer::Options options_with(std::uint64_t seed) {
-  typename C::Trainer::Options options;
-  options.seed = seed;
-  options.discriminator_steps = C::discriminator_steps;
-  return options;
 }
 
 /// Requires two trainers to be in the same state, bit for bit, down to what they compute.
@@ -168,13 +105,13 @@ void check_exact_resume(std::uint64_t seed, std::uint64_t resumed_seed,
   BOOST_TEST_CONTEXT("seed " << seed << ", resumed trainer's seed " << resumed_seed
                              << " and own steps " << resumed_own_steps << ", N " << n << ", M " << m
                              << ", k " << C::discriminator_steps) {
-    Trainer uninterrupted(options_with<C>(seed));
+    Trainer uninterrupted(options_with<Trainer>(seed, C::discriminator_steps));
     const std::vector<gan::StepStats> expected = train(uninterrupted, 0, n + m);
 
-    Trainer first_half(options_with<C>(seed));
+    Trainer first_half(options_with<Trainer>(seed, C::discriminator_steps));
     train(first_half, 0, n);
     first_half.save_checkpoint(dir.path() / "step5.ckpt");
-    Trainer resumed(options_with<C>(resumed_seed));
+    Trainer resumed(options_with<Trainer>(resumed_seed, C::discriminator_steps));
     train(resumed, 0, resumed_own_steps);
     resumed.load_checkpoint(dir.path() / "step5.ckpt");
     BOOST_TEST(resumed.steps() == n);
@@ -203,10 +140,10 @@ BOOST_AUTO_TEST_CASE(loaded_networks_compute_with_the_loaded_parameters) {
   const std::uint64_t seed = 1;
   TemporaryDirectory dir;
   BOOST_TEST_CONTEXT("seed " << seed) {
-    Trainer original(options_with<AdamFloat>(seed));
+    Trainer original(options_with<Trainer>(seed));
     train(original, 0, 3);
     original.save_checkpoint(dir.path() / "a.ckpt");
-    Trainer loaded(options_with<AdamFloat>(seed));
+    Trainer loaded(options_with<Trainer>(seed));
     loaded.load_checkpoint(dir.path() / "a.ckpt");
 
     gan::Rng noise_rng(5);
@@ -249,10 +186,10 @@ BOOST_AUTO_TEST_CASE(metadata_round_trips) {
       {"generator.parameters", "not the parameters"},
       {"text with\nnewline", std::string("nul\0inside", 10)},
   };
-  Trainer saved(options_with<AdamFloat>(6));
+  Trainer saved(options_with<Trainer>(6));
   train(saved, 0, 2);
   saved.save_checkpoint(dir.path() / "meta.ckpt", metadata);
-  Trainer loaded(options_with<AdamFloat>(6));
+  Trainer loaded(options_with<Trainer>(6));
   const std::map<std::string, std::string> read = loaded.load_checkpoint(dir.path() / "meta.ckpt");
 
   BOOST_TEST(read.size() == metadata.size());
@@ -268,9 +205,9 @@ BOOST_AUTO_TEST_CASE(metadata_round_trips) {
 BOOST_AUTO_TEST_CASE(checkpoint_without_metadata_loads_none) {
   using Trainer = AdamFloat::Trainer;
   TemporaryDirectory dir;
-  Trainer saved(options_with<AdamFloat>(7));
+  Trainer saved(options_with<Trainer>(7));
   saved.save_checkpoint(dir.path() / "plain.ckpt");
-  Trainer loaded(options_with<AdamFloat>(7));
+  Trainer loaded(options_with<Trainer>(7));
   BOOST_TEST(loaded.load_checkpoint(dir.path() / "plain.ckpt").empty());
 }
 
@@ -280,7 +217,7 @@ BOOST_AUTO_TEST_CASE(saving_over_a_checkpoint_replaces_it_whole_and_leaves_no_pa
   TemporaryDirectory dir;
   BOOST_TEST_CONTEXT("seed " << seed) {
     const fs::path path = dir.path() / "latest.ckpt";
-    Trainer trainer(options_with<AdamFloat>(seed));
+    Trainer trainer(options_with<Trainer>(seed));
     train(trainer, 0, 2);
     trainer.save_checkpoint(path, {{"at", "2"}});
     const std::vector<char> earlier = file_bytes(path);
@@ -289,7 +226,7 @@ BOOST_AUTO_TEST_CASE(saving_over_a_checkpoint_replaces_it_whole_and_leaves_no_pa
 
     BOOST_TEST(dir.listing() == std::vector<std::string>{"latest.ckpt"}, tt::per_element());
     BOOST_TEST((file_bytes(path) != earlier));
-    Trainer loaded(options_with<AdamFloat>(seed));
+    Trainer loaded(options_with<Trainer>(seed));
     const auto metadata = loaded.load_checkpoint(path);
     BOOST_TEST(metadata.at("at") == "4");
     BOOST_TEST(loaded.steps() == 4u);

@@ -6,9 +6,11 @@
 
 #include <gan/gan.hpp>
 
+#include "support/bits.hpp"
+#include "support/trainer_fixtures.hpp"
+
 #include <Eigen/Core>
 
-#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -16,15 +18,14 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 namespace {
 
 namespace tt = boost::test_tools;
 
-using Generator = gan::Sequential<gan::Dense<3, 8>, gan::LeakyRelu, gan::Dense<8, 2>>;
-using Discriminator = gan::Sequential<gan::Dense<2, 6>, gan::LeakyRelu, gan::Dense<6, 1>>;
+using namespace gan::test_support;
+
 using Trainer = gan::AlternatingTrainer<Generator, Discriminator>;
 
 // Wide enough that Eigen splits the larger matrix products across OpenMP threads (more than
@@ -37,34 +38,6 @@ using WideTrainer = gan::AlternatingTrainer<WideGenerator, WideDiscriminator>;
 using Linear = gan::Sequential<gan::Dense<1, 1>>;
 using LinearTrainer = gan::AlternatingTrainer<Linear, Linear>;
 
-template <typename Derived>
-auto bits(const Eigen::DenseBase<Derived>& values) {
-  using Scalar = typename Derived::Scalar;
-  using Bits = std::conditional_t<sizeof(Scalar) == 4, std::uint32_t, std::uint64_t>;
-  std::vector<Bits> result;
-  for (Eigen::Index i = 0; i < values.size(); ++i)
-    result.push_back(std::bit_cast<Bits>(values.derived().coeff(i)));
-  return result;
-}
-
-std::uint64_t bits(double value) { return std::bit_cast<std::uint64_t>(value); }
-
-/// A real batch, [rows, columns], drawn from N(1, 0.5^2) with its own seed.
-gan::Matrix<float> real_batch(std::uint64_t seed, Eigen::Index rows, Eigen::Index columns) {
-  gan::Rng rng(seed);
-  gan::Matrix<float> batch(rows, columns);
-  for (Eigen::Index i = 0; i < batch.size(); ++i)
-    batch.data()[i] = static_cast<float>(1.0 + 0.5 * rng.normal());
-  return batch;
-}
-
-template <typename T>
-typename T::Options options_with(std::uint64_t seed) {
-  typename T::Options options;
-  options.seed = seed;
-  return options;
-}
-
 std::string omp_threads() {
   const char* value = std::getenv("OMP_NUM_THREADS");
   return value == nullptr ? "unset" : value;
@@ -76,7 +49,7 @@ std::vector<double> wide_run_losses(std::uint64_t seed, int steps) {
   std::vector<double> losses;
   for (int i = 0; i < steps; ++i) {
     const gan::StepStats stats =
-        trainer.step(real_batch(500 + static_cast<std::uint64_t>(i), 32, 64));
+        trainer.step(real_batch<float>(500 + static_cast<std::uint64_t>(i), 32, 64));
     losses.push_back(stats.discriminator_loss);
     losses.push_back(stats.generator_loss);
   }
@@ -174,10 +147,10 @@ BOOST_AUTO_TEST_CASE(non_finite_real_sample_stops_the_step_before_the_discrimina
   for (const float bad_value : kNonFinite) {
     BOOST_TEST_CONTEXT("seed " << seed << ", real sample value " << bad_value) {
       Trainer trainer(options_with<Trainer>(seed));
-      trainer.step(real_batch(600, 2, 8));
-      const gan::StepStats previous = trainer.step(real_batch(601, 2, 8));
+      trainer.step(real_batch<float>(600, 2, 8));
+      const gan::StepStats previous = trainer.step(real_batch<float>(601, 2, 8));
       const Snapshot before(trainer);
-      gan::Matrix<float> poisoned = real_batch(602, 2, 8);
+      gan::Matrix<float> poisoned = real_batch<float>(602, 2, 8);
       poisoned(1, 5) = bad_value;
 
       try {
@@ -206,7 +179,7 @@ BOOST_AUTO_TEST_CASE(infinite_real_sample_stops_the_step_even_when_the_loss_is_f
     LinearTrainer trainer(options_with<LinearTrainer>(seed));
     trainer.discriminator().parameters() << 1.0f, 0.0f;  // weight, bias
     const Snapshot before(trainer);
-    gan::Matrix<float> poisoned = real_batch(610, 1, 8);
+    gan::Matrix<float> poisoned = real_batch<float>(610, 1, 8);
     poisoned(0, 2) = kInfinity;
 
     BOOST_CHECK_THROW(trainer.step(poisoned), gan::DivergenceError);
@@ -252,10 +225,10 @@ BOOST_AUTO_TEST_SUITE(alternating_trainer_batches)
 
 BOOST_AUTO_TEST_CASE(batch_with_the_wrong_number_of_rows_is_refused_with_both_sizes) {
   Trainer trainer(options_with<Trainer>(15));
-  trainer.step(real_batch(700, 2, 8));
+  trainer.step(real_batch<float>(700, 2, 8));
   const Snapshot before(trainer);
   try {
-    trainer.step(real_batch(701, 3, 8));
+    trainer.step(real_batch<float>(701, 3, 8));
     BOOST_ERROR("a 3x8 batch for samples of 2 values did not throw");
   } catch (const std::invalid_argument& error) {
     const std::string what = error.what();
@@ -290,7 +263,7 @@ BOOST_AUTO_TEST_CASE(batches_of_varying_size_train_without_error) {
     const std::vector<Eigen::Index> sizes{8, 5, 8, 1, 8};
     for (std::size_t i = 0; i < sizes.size(); ++i) {
       BOOST_TEST_CONTEXT("step " << i + 1 << ", batch of " << sizes[i]) {
-        const gan::StepStats stats = trainer.step(real_batch(800 + i, 2, sizes[i]));
+        const gan::StepStats stats = trainer.step(real_batch<float>(800 + i, 2, sizes[i]));
         BOOST_TEST(stats.batch_size == static_cast<std::size_t>(sizes[i]));
         BOOST_TEST(stats.step == i + 1);
         BOOST_TEST(std::isfinite(stats.discriminator_loss));

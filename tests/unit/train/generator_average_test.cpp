@@ -6,19 +6,19 @@
 
 #include <gan/gan.hpp>
 
-#include <filesystem>
+#include "support/temporary_files.hpp"
+#include "support/trainer_fixtures.hpp"
+
 #include <limits>
 #include <stdexcept>
 #include <string>
-
-#include <unistd.h>
 
 namespace {
 
 namespace tt = boost::test_tools;
 
-using Generator = gan::Sequential<gan::Dense<3, 8>, gan::LeakyRelu, gan::Dense<8, 2>>;
-using Discriminator = gan::Sequential<gan::Dense<2, 6>, gan::LeakyRelu, gan::Dense<6, 1>>;
+using namespace gan::test_support;
+
 using Trainer = gan::AlternatingTrainer<Generator, Discriminator, gan::NonSaturatingLoss,
                                         gan::Adam, gan::StandardNormal, double>;
 
@@ -35,12 +35,6 @@ Trainer::Options averaging(double decay) {
   options.generator_average_decay = decay;
   return options;
 }
-
-struct TemporaryFile {
-  std::filesystem::path path =
-      std::filesystem::temp_directory_path() / ("gan_average_" + std::to_string(::getpid()));
-  ~TemporaryFile() { std::filesystem::remove(path); }
-};
 
 }  // namespace
 
@@ -91,9 +85,9 @@ BOOST_AUTO_TEST_CASE(checkpoint_keeps_the_average_and_resume_stays_exact) {
     uninterrupted.step(data_batch(step));
     first_half.step(data_batch(step));
   }
-  first_half.save_checkpoint(file.path);
+  first_half.save_checkpoint(file.path());
   Trainer resumed(averaging(0.8));
-  resumed.load_checkpoint(file.path);
+  resumed.load_checkpoint(file.path());
   for (std::uint64_t step = 4; step <= 6; ++step) {
     uninterrupted.step(data_batch(step));
     resumed.step(data_batch(step));
@@ -106,9 +100,9 @@ BOOST_AUTO_TEST_CASE(checkpoint_without_an_average_starts_one_from_its_generator
   TemporaryFile file;
   Trainer plain(Trainer::Options{});
   plain.step(data_batch(1));
-  plain.save_checkpoint(file.path);
+  plain.save_checkpoint(file.path());
   Trainer averaged(averaging(0.99));
-  averaged.load_checkpoint(file.path);
+  averaged.load_checkpoint(file.path());
   BOOST_TEST((averaged.averaged_generator().parameters() == plain.generator().parameters()));
 }
 
