@@ -15,28 +15,14 @@ namespace gan {
 /// @note This loss saturates: while D rejects G's samples confidently, sigmoid(f) is near 0
 /// and so is G's gradient. It is here for comparison and teaching; NonSaturatingLoss is the
 /// default for a reason.
-struct MinimaxLoss {
+struct MinimaxLoss : detail::SigmoidCrossEntropyDiscriminator {
   static constexpr const char* name = "minimax";
-
-  template <typename Scalar>
-  static double discriminator_loss(const Matrix<Scalar>& real_logits,
-                                   const Matrix<Scalar>& fake_logits, Matrix<Scalar>& real_gradient,
-                                   Matrix<Scalar>& fake_gradient) {
-    return detail::sigmoid_cross_entropy_discriminator(real_logits, fake_logits, real_gradient,
-                                                       fake_gradient);
-  }
 
   template <typename Scalar>
   static double generator_loss(const Matrix<Scalar>& fake_logits, Matrix<Scalar>& fake_gradient) {
     return detail::mean_over_logits(
         fake_logits, fake_gradient, [](Scalar f) { return -logistic::softplus(f); },
         [](Scalar f) { return -logistic::sigmoid(f); });
-  }
-
-  /// The probability D(x).
-  template <typename Scalar>
-  static double score(Scalar logit) {
-    return logistic::sigmoid(static_cast<double>(logit));
   }
 };
 

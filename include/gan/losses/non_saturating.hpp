@@ -15,28 +15,14 @@ namespace gan {
 /// samples confidently, maximises log D(G(z)):
 ///   L_G = mean_j softplus(-f_j) = -mean log D(G(z_j)),  dL_G/df_j = (sigmoid(f_j) - 1) / n.
 /// Both players' fixed point is the same as the minimax game's.
-struct NonSaturatingLoss {
+struct NonSaturatingLoss : detail::SigmoidCrossEntropyDiscriminator {
   static constexpr const char* name = "non-saturating";
-
-  template <typename Scalar>
-  static double discriminator_loss(const Matrix<Scalar>& real_logits,
-                                   const Matrix<Scalar>& fake_logits, Matrix<Scalar>& real_gradient,
-                                   Matrix<Scalar>& fake_gradient) {
-    return detail::sigmoid_cross_entropy_discriminator(real_logits, fake_logits, real_gradient,
-                                                       fake_gradient);
-  }
 
   template <typename Scalar>
   static double generator_loss(const Matrix<Scalar>& fake_logits, Matrix<Scalar>& fake_gradient) {
     return detail::mean_over_logits(
         fake_logits, fake_gradient, [](Scalar f) { return logistic::softplus(-f); },
         [](Scalar f) { return logistic::sigmoid(f) - Scalar(1); });
-  }
-
-  /// The discriminator's output as reported in the step statistics: the probability D(x).
-  template <typename Scalar>
-  static double score(Scalar logit) {
-    return logistic::sigmoid(static_cast<double>(logit));
   }
 };
 

@@ -25,22 +25,30 @@ double mean_over_logits(const Matrix<Scalar>& logits, Matrix<Scalar>& gradient, 
   return loss / count;
 }
 
-/// Binary cross-entropy of D on a real batch (label 1) and a fake batch (label 0), from logits:
+/// The discriminator's side shared by MinimaxLoss and NonSaturatingLoss, which inherit it:
+/// binary cross-entropy of D on a real batch (label 1) and a fake batch (label 0), from logits,
 ///   L_D = mean_i softplus(-r_i) + mean_j softplus(f_j)
-///       = -mean log D(x_i) - mean log(1 - D(G(z_j)))
-/// Gradients: dL/dr_i = (sigmoid(r_i) - 1) / n_real, dL/df_j = sigmoid(f_j) / n_fake.
-template <typename Scalar>
-double sigmoid_cross_entropy_discriminator(const Matrix<Scalar>& real_logits,
-                                           const Matrix<Scalar>& fake_logits,
-                                           Matrix<Scalar>& real_gradient,
-                                           Matrix<Scalar>& fake_gradient) {
-  const double real_loss = mean_over_logits(
-      real_logits, real_gradient, [](Scalar r) { return logistic::softplus(-r); },
-      [](Scalar r) { return logistic::sigmoid(r) - Scalar(1); });
-  const double fake_loss = mean_over_logits(
-      fake_logits, fake_gradient, [](Scalar f) { return logistic::softplus(f); },
-      [](Scalar f) { return logistic::sigmoid(f); });
-  return real_loss + fake_loss;
-}
+///       = -mean log D(x_i) - mean log(1 - D(G(z_j))),
+/// with dL/dr_i = (sigmoid(r_i) - 1) / n_real and dL/df_j = sigmoid(f_j) / n_fake; and the
+/// probability D(x) = sigmoid(logit) as the score the statistics report.
+struct SigmoidCrossEntropyDiscriminator {
+  template <typename Scalar>
+  static double discriminator_loss(const Matrix<Scalar>& real_logits,
+                                   const Matrix<Scalar>& fake_logits, Matrix<Scalar>& real_gradient,
+                                   Matrix<Scalar>& fake_gradient) {
+    const double real_loss = mean_over_logits(
+        real_logits, real_gradient, [](Scalar r) { return logistic::softplus(-r); },
+        [](Scalar r) { return logistic::sigmoid(r) - Scalar(1); });
+    const double fake_loss = mean_over_logits(
+        fake_logits, fake_gradient, [](Scalar f) { return logistic::softplus(f); },
+        [](Scalar f) { return logistic::sigmoid(f); });
+    return real_loss + fake_loss;
+  }
+
+  template <typename Scalar>
+  static double score(Scalar logit) {
+    return logistic::sigmoid(static_cast<double>(logit));
+  }
+};
 
 }  // namespace gan::detail
