@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Command-line tests of mnist_gan: bad flags, bad data and bad checkpoints must each give a
+# message naming the flag or file, what was expected and what was found, a non-zero exit
+# status, and no partial output; good runs must write what --help promises.
+#
+#   mnist_gan_cli.sh PATH/TO/mnist_gan CASE
+#
+# Each case runs in a fresh temporary folder with a tiny MNIST-format data set (100 images).
+set -uo pipefail
+
+readonly program="$1"
+readonly case_name="$2"
+work="$(mktemp -d "${TMPDIR:-/tmp}/gan-cli-XXXXXX")"
+readonly work
+trap 'rm -rf "$work"' EXIT
+
+fail() {
+  echo "FAIL [$case_name]: $*" >&2
+  exit 1
+}
+
+# Writes a valid IDX pair of 100 images of 28 x 28 and their labels to folder $1.
+make_data() {
+  mkdir -p "$1"
+  { printf '\x00\x00\x08\x03\x00\x00\x00\x64\x00\x00\x00\x1c\x00\x00\x00\x1c'
+    head -c 78400 /dev/urandom; } >"$1/train-images-idx3-ubyte"
+  { printf '\x00\x00\x08\x01\x00\x00\x00\x64'
+    head -c 100 /dev/zero; } >"$1/train-labels-idx1-ubyte"
+}
+
+# Runs the program with "$@"; expects exit status $expected_status and stderr matching
+# $expected_message (an extended regular expression).
+expect_failure() {
+  local output status
+  output="$("$program" "$@" 2>&1 >/dev/null)"
+  status=$?
+  [[ $status -eq $expected_status ]] ||
+    fail "expected exit status $expected_status, got $status; output: $output"
+  grep -Eq -- "$expected_message" <<<"$output" ||
+    fail "expected a message matching '$expected_message', got: $output"
+}
+
+expect_no_output_folder() {
+  [[ ! -e "$work/out" ]] || fail "expected no output folder after a refused run, got: $(ls -R "$work/out")"
+}
+
+train_one_epoch() {
+  make_data "$work/data"
+  "$program" --data "$work/data" --out "$work/run" --epochs 1 --batch-size 10 --threads 1 \
+    >/dev/null || fail "a one-epoch run on valid data failed"
+}
+
+case "$case_name" in
+  batch_size_zero)
+    expected_status=2 expected_message="--batch-size: expected a number of at least 1, got 0"
+    expect_failure --data "$work/data" --out "$work/out" --batch-size 0
+    expect_no_output_folder ;;
+  negative_learning_rate)
+    expected_status=2 expected_message="--g-lr: expected a positive finite number, got -0.1"
+    expect_failure --out "$work/out" --g-lr -0.1
+    expect_no_output_folder ;;
+  nan_learning_rate)
+    expected_status=2 expected_message="--d-lr: expected a positive finite number, got nan"
+    expect_failure --out "$work/out" --d-lr nan
+    expect_no_output_folder ;;
+  unknown_loss)
+    expected_status=2
+    expected_message="--loss: expected non-saturating, minimax or least-squares, got 'wasserstein'"
+    expect_failure --out "$work/out" --loss wasserstein
+    expect_no_output_folder ;;
+  unknown_flag)
+    expected_status=2 expected_message="unknown option '--bacth-size'"
+    expect_failure --out "$work/out" --bacth-size 64
+    expect_no_output_folder ;;
+  samples_without_file)
+    expected_status=2 expected_message="--samples and --samples-out: expected both or neither"
+    expect_failure --out "$work/out" --samples 5
+    expect_no_output_folder ;;
+  missing_data_folder)
+    expected_status=1 expected_message="$work/absent.*scripts/fetch-mnist"
+    expect_failure --data "$work/absent" --out "$work/out" --epochs 1
+    expect_no_output_folder ;;
+  html_saved_as_data)
+    make_data "$work/data"
+    printf '<!DOCTYPE html><html><body>Not Found</body></html>\n' \
+      >"$work/data/train-images-idx3-ubyte"
+    expected_status=1 expected_message="HTML.*train-images-idx3-ubyte"
+    expect_failure --data "$work/data" --out "$work/out" --epochs 1
+    expect_no_output_folder ;;
+  image_and_label_counts_differ)
+    make_data "$work/data"
+    { printf '\x00\x00\x08\x01\x00\x00\x00\x63'; head -c 99 /dev/zero; } \
+      >"$work/data/train-labels-idx1-ubyte"
+    expected_status=1 expected_message="100.*99|99.*100"
+    expect_failure --data "$work/data" --out "$work/out" --epochs 1
+    expect_no_output_folder ;;
+  trains_and_writes_its_outputs)
+    train_one_epoch
+    for file in checkpoint.gan log.csv samples.png samples/epoch-001.png; do
+      [[ -s "$work/run/$file" ]] || fail "expected $file in the output folder"
+    done
+    [[ $(wc -l <"$work/run/log.csv") -eq 11 ]] || fail "expected a header and 10 rows in log.csv"
+    if compgen -G "$work/run/*partial*" >/dev/null; then fail "a temporary file was left behind"; fi ;;
+  corrupt_checkpoint_is_refused_and_kept)
+    train_one_epoch
+    cp "$work/run/checkpoint.gan" "$work/bad.gan"
+    printf '\xff' | dd of="$work/bad.gan" bs=1 seek=100 conv=notrunc status=none
+    cp "$work/bad.gan" "$work/bad-before.gan"
+    expected_status=1 expected_message="bad.gan.*checksum"
+    expect_failure --data "$work/data" --out "$work/out" --epochs 2 --resume "$work/bad.gan"
+    cmp -s "$work/bad.gan" "$work/bad-before.gan" || fail "the refused checkpoint was changed"
+    expect_no_output_folder ;;
+  data_file_given_as_checkpoint)
+    make_data "$work/data"
+    expected_status=1 expected_message="train-images-idx3-ubyte.*signature"
+    expect_failure --out "$work/out" --epochs 0 --resume "$work/data/train-images-idx3-ubyte" \
+      --samples 5 --samples-out "$work/out/s.idx"
+    expect_no_output_folder ;;
+  samples_from_a_checkpoint)
+    train_one_epoch
+    "$program" --epochs 0 --resume "$work/run/checkpoint.gan" --samples 7 \
+      --samples-out "$work/samples.idx" >/dev/null || fail "sampling from a checkpoint failed"
+    [[ $(stat -c %s "$work/samples.idx") -eq $((16 + 7 * 784)) ]] ||
+      fail "expected an IDX3 file of 16 + 7 * 784 bytes"
+    [[ $(head -c 16 "$work/samples.idx" | od -An -tx1 | tr -d ' \n') == \
+      00000803000000070000001c0000001c ]] || fail "unexpected IDX3 header" ;;
+  resumed_run_matches_an_uninterrupted_one)
+    make_data "$work/data"
+    "$program" --data "$work/data" --out "$work/whole" --epochs 2 --batch-size 10 --threads 1 \
+      >/dev/null || fail "the two-epoch run failed"
+    "$program" --data "$work/data" --out "$work/split" --epochs 1 --batch-size 10 --threads 1 \
+      >/dev/null || fail "the one-epoch run failed"
+    "$program" --data "$work/data" --out "$work/split" --epochs 2 --threads 1 \
+      --resume "$work/split/checkpoint.gan" >/dev/null || fail "the resumed run failed"
+    cmp -s "$work/whole/checkpoint.gan" "$work/split/checkpoint.gan" ||
+      fail "the resumed run's checkpoint differs from the uninterrupted run's"
+    diff -q <(cut -d, -f1-5 "$work/whole/log.csv") <(cut -d, -f1-5 "$work/split/log.csv") \
+      >/dev/null || fail "the resumed run's statistics differ" ;;
+  *)
+    fail "unknown case" ;;
+esac
+exit 0
