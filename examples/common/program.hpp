@@ -113,7 +113,7 @@ RunState resume_if_asked(Trainer& trainer, const Options& options) {
                                    static_cast<std::size_t>(number("batch_size")), "--batch-size");
   state.data_count = number("data.count");
   std::cout << "resumed from " << options.resume->string() << " at epoch " << state.position.epoch
-            << ", step " << trainer.steps() << '\n';
+            << ", step " << trainer.steps() << std::endl;
   return state;
 }
 
@@ -153,12 +153,14 @@ inline gan::data::Dataset<float> load_data(const Options& options, RunState& sta
                                       state.data_count, " images, got ", images.count,
                                       "; resume with the same --data"));
   state.data_count = images.count;
-  std::cout << "loaded " << images.count << " images from " << options.data_dir.string() << '\n';
+  std::cout << "loaded " << images.count << " images from " << options.data_dir.string()
+            << std::endl;
   return gan::data::Dataset<float>(gan::data::to_matrix<float>(images), state.batch_size,
                                    state.seed, gan::data::PartialBatch::drop);
 }
 
-/// Trains until options.epochs epochs are complete.
+/// Trains until options.epochs epochs are complete. Status lines end with std::endl, so that
+/// a log file or a pipe sees each one as it happens.
 template <typename Trainer>
 void train(Trainer& trainer, const Options& options, RunState& state) {
   auto data = load_data(options, state);
@@ -190,7 +192,7 @@ void train(Trainer& trainer, const Options& options, RunState& state) {
     save_checkpoint(trainer, state, options);
     std::cout << "epoch " << at.epoch << "/" << options.epochs << " done at step "
               << trainer.steps() << ": " << (options.out_dir / "samples.png").string() << ", "
-              << (options.out_dir / "checkpoint.gan").string() << '\n';
+              << (options.out_dir / "checkpoint.gan").string() << std::endl;
   }
 }
 
@@ -210,7 +212,7 @@ void write_samples(Trainer& trainer, const Options& options, const RunState& sta
   const auto n = static_cast<std::uint32_t>(options.samples);
   gan::data::write_idx(*options.samples_out, {n, kImageSide, kImageSide}, bytes);
   std::cout << "wrote " << options.samples << " samples to " << options.samples_out->string()
-            << '\n';
+            << std::endl;
 }
 
 template <typename Trainer>
