@@ -165,6 +165,7 @@ inline Options parse_options(int argc, const char* const* argv, std::uint64_t de
     }
     if (i + 1 >= argc) throw UsageError(std::string(flag) + ": expected a value, got none");
     const std::string_view value = argv[++i];
+    if (value.empty()) throw UsageError(std::string(flag) + ": expected a value, got ''");
     if (flag == "--data")
       options.data_dir = value;
     else if (flag == "--out")

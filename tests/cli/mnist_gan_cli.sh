@@ -13,6 +13,7 @@ readonly case_name="$2"
 work="$(mktemp -d "${TMPDIR:-/tmp}/gan-cli-XXXXXX")"
 readonly work
 trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1  # anything written to a relative path lands here, where cases look
 
 fail() {
   echo "FAIL [$case_name]: $*" >&2
@@ -72,6 +73,10 @@ case "$case_name" in
     expected_status=2 expected_message="unknown option '--bacth-size'"
     expect_failure --out "$work/out" --bacth-size 64
     expect_no_output_folder ;;
+  empty_output_folder)
+    expected_status=2 expected_message="--out: expected a value, got ''"
+    expect_failure --out "" --epochs 1
+    [[ ! -e samples && ! -e checkpoint.gan ]] || fail "output was written to the current folder" ;;
   samples_without_file)
     expected_status=2 expected_message="--samples and --samples-out: expected both or neither"
     expect_failure --out "$work/out" --samples 5
