@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -47,6 +48,9 @@ struct Options {
 
 inline constexpr std::size_t kDefaultBatchSize = 64;
 inline constexpr std::uint64_t kDefaultSeed = 1;
+// More discriminator steps than this per generator step is a typo, not a training scheme
+// (WGAN's critic uses 5); it would run for hours before printing a line.
+inline constexpr std::size_t kMaxK = 100;
 
 /// The --help text, with the program's name and default number of epochs filled in.
 inline std::string usage(std::string_view program, std::uint64_t default_epochs) {
@@ -71,7 +75,7 @@ Training:
   --seed N            seeds initialisation, noise and shuffling (default 1)
   --loss NAME         non-saturating (default), minimax, or least-squares; on --resume,
                       the checkpoint's loss unless given
-  --k N               discriminator steps per generator step (default 1)
+  --k N               discriminator steps per generator step, 1 to 100 (default 1)
   --g-lr X            generator learning rate, Adam (default 0.0002)
   --d-lr X            discriminator learning rate, Adam (default 0.0002)
   --g-average X       decay of the moving average of the generator's weights that draws the
@@ -102,7 +106,8 @@ Exit status: 0 on success, 1 on a data, checkpoint or training error, 2 on a bad
 namespace detail {
 
 template <typename Integer>
-Integer parse_integer(std::string_view flag, std::string_view text, Integer minimum) {
+Integer parse_integer(std::string_view flag, std::string_view text, Integer minimum,
+                      Integer maximum = std::numeric_limits<Integer>::max()) {
   Integer value{};
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size() || text.empty())
@@ -111,6 +116,9 @@ Integer parse_integer(std::string_view flag, std::string_view text, Integer mini
   if (value < minimum)
     throw UsageError(std::string(flag) + ": expected a number of at least " +
                      std::to_string(minimum) + ", got " + std::string(text));
+  if (value > maximum)
+    throw UsageError(std::string(flag) + ": expected a number of at most " +
+                     std::to_string(maximum) + ", got " + std::string(text));
   return value;
 }
 
@@ -179,7 +187,7 @@ inline Options parse_options(int argc, const char* const* argv, std::uint64_t de
     else if (flag == "--loss")
       options.loss = value;
     else if (flag == "--k")
-      options.discriminator_steps = detail::parse_integer<std::size_t>(flag, value, 1);
+      options.discriminator_steps = detail::parse_integer<std::size_t>(flag, value, 1, kMaxK);
     else if (flag == "--g-lr")
       options.generator_learning_rate = detail::parse_positive(flag, value);
     else if (flag == "--d-lr")

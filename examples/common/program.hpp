@@ -33,6 +33,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -152,6 +153,10 @@ inline gan::data::Dataset<float> load_data(const Options& options, RunState& sta
                                       "was trained on ",
                                       state.data_count, " images, got ", images.count,
                                       "; resume with the same --data"));
+  if (state.batch_size > images.count)
+    throw UsageError(gan::message("--batch-size: expected at most the ", images.count,
+                                  " images in '", options.data_dir.string(), "', got ",
+                                  state.batch_size));
   state.data_count = images.count;
   std::cout << "loaded " << images.count << " images from " << options.data_dir.string()
             << std::endl;
@@ -159,28 +164,61 @@ inline gan::data::Dataset<float> load_data(const Options& options, RunState& sta
                                    state.seed, gan::data::PartialBatch::drop);
 }
 
+/// Creates the output folder, refusing to start a new run over a previous one.
+inline void prepare_output_folder(const Options& options) {
+  const auto checkpoint = options.out_dir / "checkpoint.gan";
+  if (!options.resume && std::filesystem::exists(checkpoint))
+    throw UsageError(gan::message("--out: expected a folder without a previous run, got '",
+                                  options.out_dir.string(), "', which holds ", checkpoint.string(),
+                                  "; continue it with --resume ", checkpoint.string(),
+                                  ", or choose another --out"));
+  std::error_code error;
+  std::filesystem::create_directories(options.out_dir / "samples", error);
+  if (error)
+    throw gan::Error(gan::message("--out: could not create the folder '",
+                                  (options.out_dir / "samples").string(), "': ", error.message()));
+}
+
+/// Drops the rows of a CSV log past `steps` (written after the checkpoint being resumed was
+/// saved), so that the resumed run's rows follow on without repeats.
+inline void keep_log_rows_up_to(const std::filesystem::path& log_path, std::uint64_t steps) {
+  std::ifstream in(log_path);
+  std::string kept, line;
+  for (bool header = true; std::getline(in, line); header = false) {
+    std::uint64_t step = 0;
+    std::from_chars(line.data(), line.data() + line.size(), step);
+    if (header || (step >= 1 && step <= steps)) kept += line + '\n';
+  }
+  const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(kept.data()),
+                                            kept.size());
+  gan::detail::write_atomically<gan::Error>("mnist_gan", log_path, {bytes});
+}
+
 /// Trains until options.epochs epochs are complete. Status lines end with std::endl, so that
 /// a log file or a pipe sees each one as it happens.
 template <typename Trainer>
 void train(Trainer& trainer, const Options& options, RunState& state) {
   auto data = load_data(options, state);
-  std::filesystem::create_directories(options.out_dir / "samples");
+  prepare_output_folder(options);
   const auto log_path = options.out_dir / "log.csv";
   const bool append = options.resume && std::filesystem::exists(log_path);
+  if (append) keep_log_rows_up_to(log_path, trainer.steps());
   std::ofstream log(log_path, append ? std::ios::app : std::ios::trunc);
   if (!log) throw gan::Error(gan::message("could not open '", log_path.string(), "' for writing"));
 
   gan::Rng grid_rng(state.seed ^ kGridStream);
   const auto grid_noise = Trainer::draw_noise(kGridSide * kGridSide, grid_rng);
   Position& at = state.position;
+  std::uint64_t epoch_of_last_batch = at.epoch;  // 0-based; `at` may already be past it
   trainer.add_observer(gan::CsvLogger(log, !append));
   trainer.add_observer(gan::ProgressPrinter(std::cout, options.log_every, [&] {
-    return gan::message("epoch ", at.epoch + 1, "/", options.epochs);
+    return gan::message("epoch ", epoch_of_last_batch + 1, "/", options.epochs);
   }));
 
   // Each call hands the trainer the next batch and moves the position on, across epochs.
   const auto next_batch = [&]() -> const gan::Matrix<float>& {
     const auto& batch = data.batch(at.epoch, at.batch);
+    epoch_of_last_batch = at.epoch;
     if (++at.batch == data.batches_per_epoch()) at = {at.epoch + 1, 0};
     return batch;
   };
@@ -188,8 +226,12 @@ void train(Trainer& trainer, const Options& options, RunState& state) {
     const std::uint64_t epoch_before = at.epoch;
     trainer.step(next_batch);
     if (at.epoch == epoch_before) continue;
-    save_grid(trainer, grid_noise, options, at.epoch);
+    // The log holds every row up to the checkpoint before the checkpoint exists, so that a
+    // resumed run continues the log without gaps; the grid follows a checkpoint that worked.
+    log.flush();
+    if (!log) throw gan::Error(gan::message("could not write '", log_path.string(), "'"));
     save_checkpoint(trainer, state, options);
+    save_grid(trainer, grid_noise, options, at.epoch);
     std::cout << "epoch " << at.epoch << "/" << options.epochs << " done at step "
               << trainer.steps() << ": " << (options.out_dir / "samples.png").string() << ", "
               << (options.out_dir / "checkpoint.gan").string() << std::endl;
@@ -215,6 +257,15 @@ void write_samples(Trainer& trainer, const Options& options, const RunState& sta
             << std::endl;
 }
 
+/// Fails before any training if `file` could not be written later: its folder must exist.
+inline void check_writable_folder_of(const std::filesystem::path& file) {
+  const auto folder = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+  if (!std::filesystem::is_directory(folder))
+    throw UsageError(gan::message("--samples-out: expected a file in an existing folder, got '",
+                                  file.string(), "', whose folder '", folder.string(),
+                                  "' does not exist"));
+}
+
 template <typename Trainer>
 typename Trainer::Options trainer_options(const Options& options) {
   typename Trainer::Options result;
@@ -231,7 +282,13 @@ void run(const Options& options) {
   using Trainer = gan::AlternatingTrainer<G, D, Loss>;
   Trainer trainer(trainer_options<Trainer>(options));
   RunState state = resume_if_asked(trainer, options);
-  if (state.position.epoch < options.epochs) train(trainer, options, state);
+  if (options.samples_out) check_writable_folder_of(*options.samples_out);
+  if (state.position.epoch < options.epochs)
+    train(trainer, options, state);
+  else if (options.epochs > 0)
+    std::cout << "nothing to train: the checkpoint has " << state.position.epoch
+              << " epochs done and --epochs is " << options.epochs
+              << "; give a larger --epochs to continue" << std::endl;
   if (options.samples > 0) write_samples(trainer, options, state);
 }
 

@@ -141,6 +141,46 @@ case "$case_name" in
       fail "the resumed run's checkpoint differs from the uninterrupted run's"
     diff -q <(cut -d, -f1-5 "$work/whole/log.csv") <(cut -d, -f1-5 "$work/split/log.csv") \
       >/dev/null || fail "the resumed run's statistics differ" ;;
+  progress_names_the_epoch_of_its_step)
+    make_data "$work/data"
+    output="$("$program" --data "$work/data" --out "$work/run" --epochs 2 --batch-size 10 \
+      --threads 1 --log-every 10)" || fail "training failed"
+    grep -q "^epoch 1/2  step 10  d_loss" <<<"$output" || fail "step 10 not shown in epoch 1: $output"
+    grep -q "^epoch 2/2  step 20  d_loss" <<<"$output" || fail "step 20 not shown in epoch 2: $output" ;;
+  new_run_over_a_previous_one_is_refused)
+    train_one_epoch
+    cp "$work/run/checkpoint.gan" "$work/before.gan"
+    expected_status=2 expected_message="--out: expected a folder without a previous run.*--resume"
+    expect_failure --data "$work/data" --out "$work/run" --epochs 1 --batch-size 10
+    cmp -s "$work/run/checkpoint.gan" "$work/before.gan" || fail "the previous checkpoint changed" ;;
+  resumed_log_has_each_step_once)
+    train_one_epoch
+    # Rows written after the checkpoint by a run that was then killed.
+    printf '11,1,1,0.5,0.5,10,0.1\n12,1,1,0.5,0.5,10,0.1\n' >>"$work/run/log.csv"
+    "$program" --data "$work/data" --out "$work/run" --epochs 2 --threads 1 \
+      --resume "$work/run/checkpoint.gan" >/dev/null || fail "the resumed run failed"
+    [[ "$(cut -d, -f1 "$work/run/log.csv" | tail -n +2 | tr '\n' ' ')" == \
+      "$(seq -s ' ' 1 20) " ]] || fail "expected steps 1 to 20 once each in log.csv" ;;
+  folder_given_as_checkpoint)
+    expected_status=1 expected_message="$work.*is a folder"
+    expect_failure --out "$work/out" --epochs 0 --resume "$work" --samples 1 \
+      --samples-out "$work/s.idx"
+    expect_no_output_folder ;;
+  too_many_discriminator_steps)
+    expected_status=2 expected_message="--k: expected a number of at most 100, got 1000000000"
+    expect_failure --out "$work/out" --k 1000000000
+    expect_no_output_folder ;;
+  batch_larger_than_the_data)
+    make_data "$work/data"
+    expected_status=2 expected_message="--batch-size: expected at most the 100 images"
+    expect_failure --data "$work/data" --out "$work/out" --batch-size 101
+    expect_no_output_folder ;;
+  samples_into_a_missing_folder)
+    make_data "$work/data"
+    expected_status=2 expected_message="--samples-out: expected a file in an existing folder"
+    expect_failure --data "$work/data" --out "$work/out" --epochs 1 --samples 3 \
+      --samples-out "$work/absent/s.idx"
+    expect_no_output_folder ;;
   *)
     fail "unknown case" ;;
 esac

@@ -150,6 +150,9 @@ class CheckpointReader {
  public:
   /// @throws CheckpointError naming the path and what is wrong with the file
   explicit CheckpointReader(const std::filesystem::path& path) : path_(path) {
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error))
+      fail("it is a folder", "expected a checkpoint file");
     std::ifstream in(path, std::ios::binary);
     if (!in) fail("could not open it", std::strerror(errno));
     // Check the signature before reading the rest, so that a wrong file of any size is

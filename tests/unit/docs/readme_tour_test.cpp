@@ -33,6 +33,7 @@ BOOST_AUTO_TEST_CASE(readme_tour_trains_saves_and_generates) {
   trainer.add_observer(gan::ProgressPrinter(progress, 1));
 
   gan::Matrix<float> real_batch = gan::Matrix<float>::Constant(784, 64, 0.5f);
+  // stats.discriminator_loss, generator_loss, real_score (mean D(x)), fake_score, seconds
   gan::StepStats stats = trainer.step(real_batch);
   BOOST_TEST(std::isfinite(stats.discriminator_loss));
   BOOST_TEST(progress.str().find("step 1  d_loss") != std::string::npos, progress.str());
