@@ -134,7 +134,9 @@ inline LabelledImages load_labelled_images(const std::filesystem::path& images_p
 
 inline LabelledImages load_mnist_folder(const std::filesystem::path& dir) {
   std::error_code ignored;
-  if (!std::filesystem::is_directory(dir, ignored)) detail::fail_folder(dir, "no such folder");
+  if (!std::filesystem::is_directory(dir, ignored))
+    detail::fail_folder(
+        dir, std::filesystem::exists(dir, ignored) ? "a file, not a folder" : "no such folder");
   const std::filesystem::path images = detail::find_raw_or_gz(dir, kMnistTrainImages);
   const std::filesystem::path labels = detail::find_raw_or_gz(dir, kMnistTrainLabels);
   std::string missing;

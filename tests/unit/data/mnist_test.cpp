@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
@@ -135,6 +136,14 @@ BOOST_AUTO_TEST_CASE(a_missing_folder_says_what_to_fetch_and_how) {
   check_throws<gan::DataError>([&] { gan::data::load_mnist_folder(missing); },
                                {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", ".gz",
                                 "no such folder", missing.string(), "scripts/fetch-mnist"});
+}
+
+BOOST_AUTO_TEST_CASE(a_file_given_as_the_folder_is_called_a_file) {
+  const TemporaryDirectory dir;
+  const fs::path file = dir.path() / "mnist";
+  std::ofstream(file) << "not a folder";
+  check_throws<gan::DataError>([&] { gan::data::load_mnist_folder(file); },
+                               {"a file, not a folder", file.string()});
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_file_is_named_with_both_forms) {
