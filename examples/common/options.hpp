@@ -122,11 +122,17 @@ Integer parse_integer(std::string_view flag, std::string_view text, Integer mini
   return value;
 }
 
-inline double parse_positive(std::string_view flag, std::string_view text) {
+/// The whole of `text` as a number; nan and inf parse, so callers check the range.
+inline double parse_number(std::string_view flag, std::string_view text) {
   double value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size() || text.empty())
     throw UsageError(std::string(flag) + ": expected a number, got '" + std::string(text) + "'");
+  return value;
+}
+
+inline double parse_positive(std::string_view flag, std::string_view text) {
+  const double value = parse_number(flag, text);
   if (!(std::isfinite(value) && value > 0))
     throw UsageError(std::string(flag) + ": expected a positive finite number, got " +
                      std::string(text));
@@ -134,10 +140,7 @@ inline double parse_positive(std::string_view flag, std::string_view text) {
 }
 
 inline double parse_fraction(std::string_view flag, std::string_view text) {
-  double value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || text.empty())
-    throw UsageError(std::string(flag) + ": expected a number, got '" + std::string(text) + "'");
+  const double value = parse_number(flag, text);
   if (!(value >= 0 && value < 1))
     throw UsageError(std::string(flag) + ": expected a number in [0, 1), got " + std::string(text));
   return value;
