@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+// 2-D convolution over channels-last images, as one matrix product of the unfolded input.
+#pragma once
+
+#include <gan/core/error.hpp>
+#include <gan/core/random.hpp>
+#include <gan/core/shape.hpp>
+#include <gan/core/tensor.hpp>
+#include <gan/layers/bias.hpp>
+#include <gan/layers/detail/convolution_shape.hpp>
+#include <gan/layers/detail/im2col.hpp>
+
+#include <cmath>
+#include <cstddef>
+#include <string>
+
+namespace gan {
+
+/// A 2-D convolution (cross-correlation, as in PyTorch's nn.Conv2d) with a square kernel and
+/// the same stride and zero padding on both axes:
+///   out[o, y, x] = b[o] + sum over c, ky, kx of W[o, c, ky, kx] in[c, y S - P + ky, x S - P + kx]
+/// Input Shape<InChannels, H, W> of any height and width; output
+/// Shape<OutChannels, (H + 2P - K) / S + 1, (W + 2P - K) / S + 1>, rounded down. Both are
+/// stored channels-last (core/shape.hpp). The input must be an image of InChannels channels
+/// that the kernel fits once padded; otherwise the program does not compile, with a
+/// gan::diagnostics type naming the problem.
+///
+/// Each pass copies the input's windows into a column matrix (detail/im2col.hpp) and multiplies
+/// it by W in one GEMM, whose result is the output batch as it is laid out. The column matrix
+/// is a workspace of the layer, reused while the batch size stays the same, and rebuilt rather
+/// than kept in the backward pass, so that a network's memory holds one, not one per layer
+/// and pass. A layer therefore runs one pass at a time.
+///
+/// Default initialisation: weights and bias uniform on [-1/sqrt(fan_in), 1/sqrt(fan_in)] with
+/// fan_in = InChannels * Kernel * Kernel, PyTorch's default for nn.Conv2d.
+///
+/// @tparam InChannels  channels of the input image
+/// @tparam OutChannels channels of the output image (number of filters)
+/// @tparam Kernel      kernel height and width
+/// @tparam Stride      step between windows, down and across
+/// @tparam Padding     zeros added on every side, less than Kernel
+/// @tparam BiasMode    Bias::learned adds a learned value per output channel; Bias::none does not
+template <std::size_t InChannels, std::size_t OutChannels, std::size_t Kernel,
+          std::size_t Stride = 1, std::size_t Padding = 0, Bias BiasMode = Bias::learned>
+struct Conv2d {
+  static_assert(InChannels >= 1 && OutChannels >= 1,
+                "gan::Conv2d: InChannels and OutChannels must be at least 1");
+  static_assert(Kernel >= 1, "gan::Conv2d: Kernel must be at least 1");
+  static_assert(Stride >= 1, "gan::Conv2d: Stride must be at least 1");
+  static_assert(Padding < Kernel,
+                "gan::Conv2d: Padding must be smaller than Kernel, or some windows would see "
+                "nothing but padding");
+
+  /// Shape<OutChannels, Ho, Wo> for an input Shape<InChannels, H, W>; any other input
+  /// instantiates a gan::diagnostics error.
+  template <typename InputShape>
+  using output_shape = typename detail::checked_output<
+      detail::convolution_input_fits<InChannels, Kernel, Padding, InputShape>(),
+      Shape<OutChannels,
+            detail::convolution_extent<Kernel, Stride, Padding>(
+                detail::ImageDims<InputShape>::height),
+            detail::convolution_extent<Kernel, Stride, Padding>(
+                detail::ImageDims<InputShape>::width)>>::type;
+
+  /// "Conv2d(1 -> 64, kernel 4, stride 2, padding 1, no bias)": every setting, so that two
+  /// different layers never describe themselves alike (checkpoints compare this text).
+  std::string describe() const {
+    return message("Conv2d(", InChannels, " -> ", OutChannels, ", kernel ", Kernel, ", stride ",
+                   Stride, ", padding ", Padding, BiasMode == Bias::none ? ", no bias" : "", ")");
+  }
+
+  /// The layer bound to a scalar type and an input image shape.
+  template <typename Scalar, typename InputShape>
+  class Layer {
+    using OutputShape = output_shape<InputShape>;
+    using Geometry =
+        detail::WindowGeometry<InChannels, detail::ImageDims<InputShape>::height,
+                               detail::ImageDims<InputShape>::width, Kernel, Stride, Padding>;
+    static constexpr std::size_t kWeightCount = OutChannels * Geometry::patch_size;
+    static constexpr std::size_t kBiasCount = BiasMode == Bias::learned ? OutChannels : 0;
+    static constexpr Eigen::Index kPatchSize = Geometry::patch_size;
+    static constexpr Eigen::Index kOutputPixels = Geometry::windows;
+
+   public:
+    /// W ([OutChannels, Kernel * Kernel * InChannels], column-major), then b (OutChannels)
+    /// when the bias is learned.
+    static constexpr std::size_t parameter_count = kWeightCount + kBiasCount;
+
+    explicit Layer(const Conv2d&) {}
+
+    /// Points the layer at its slices of the network's flat parameter and gradient buffers.
+    void bind(Scalar* parameters, Scalar* gradients) {
+      parameters_ = parameters;
+      gradients_ = gradients;
+    }
+
+    void initialize(Rng& rng) {
+      const double bound = 1.0 / std::sqrt(static_cast<double>(InChannels * Kernel * Kernel));
+      for (std::size_t i = 0; i < parameter_count; ++i)
+        parameters_[i] = static_cast<Scalar>(rng.uniform(-bound, bound));
+    }
+
+    /// out [OutShape::size, batch] = W * im2col(in) (+ b per channel). Not safe to call on
+    /// one layer from two threads at once: the column matrix is the layer's.
+    void forward(const Matrix<Scalar>& in, Matrix<Scalar>& out) const {
+      const Eigen::Index batch = in.cols();
+      columns_.resize(kPatchSize, kOutputPixels * batch);
+      detail::im2col<Geometry>(in.data(), batch, columns_.data());
+
+      out.resize(OutputShape::size, batch);
+      MatrixMap<Scalar> out_pixels(out.data(), OutChannels, kOutputPixels * batch);
+      out_pixels.noalias() = weights() * columns_;
+      if constexpr (BiasMode == Bias::learned) out_pixels.colwise() += bias();
+    }
+
+    /// Adds dL/dW (and dL/db) to the gradient buffer when asked, and writes dL/din when
+    /// grad_in is given.
+    void backward(const Matrix<Scalar>& in, const Matrix<Scalar>& /*out*/,
+                  const Matrix<Scalar>& grad_out, Matrix<Scalar>* grad_in,
+                  bool accumulate_parameter_gradients) {
+      if (!accumulate_parameter_gradients && grad_in == nullptr) return;
+      const Eigen::Index batch = grad_out.cols();
+      const Eigen::Map<const Matrix<Scalar>> grad_out_pixels(grad_out.data(), OutChannels,
+                                                             kOutputPixels * batch);
+      columns_.resize(kPatchSize, kOutputPixels * batch);
+      if (accumulate_parameter_gradients) {
+        // The columns are unfolded again rather than kept from the forward pass: one copy of
+        // the input costs less than a column matrix per layer held between the passes.
+        detail::im2col<Geometry>(in.data(), batch, columns_.data());
+        MatrixMap<Scalar> grad_weights(gradients_, OutChannels, kPatchSize);
+        grad_weights.noalias() += grad_out_pixels * columns_.transpose();
+        if constexpr (BiasMode == Bias::learned) {
+          VectorMap<Scalar> grad_bias(gradients_ + kWeightCount, OutChannels);
+          grad_bias.noalias() += grad_out_pixels.rowwise().sum();
+        }
+      }
+      if (grad_in != nullptr) {
+        columns_.noalias() = weights().transpose() * grad_out_pixels;
+        grad_in->resize(InputShape::size, batch);
+        detail::col2im<Geometry>(columns_.data(), batch, grad_in->data());
+      }
+    }
+
+    /// W, [OutChannels, Kernel * Kernel * InChannels]: row o is filter o, and column
+    /// (ky * Kernel + kx) * InChannels + c its weight for channel c at kernel position
+    /// (ky, kx), the order of a channels-last window. PyTorch's weight[o][c][ky][kx] is
+    /// weights()(o, (ky * Kernel + kx) * InChannels + c).
+    MatrixMap<Scalar> weights() const {
+      return MatrixMap<Scalar>(parameters_, OutChannels, kPatchSize);
+    }
+    /// b, one value per output channel; only with Bias::learned.
+    VectorMap<Scalar> bias() const requires(BiasMode == Bias::learned) {
+      return VectorMap<Scalar>(parameters_ + kWeightCount, OutChannels);
+    }
+
+   private:
+    Scalar* parameters_ = nullptr;
+    Scalar* gradients_ = nullptr;
+    // The unfolded input (or gradient), [Kernel * Kernel * InChannels, Ho * Wo * batch].
+    mutable Matrix<Scalar> columns_;
+  };
+};
+
+}  // namespace gan

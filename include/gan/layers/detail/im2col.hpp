@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+// im2col and col2im: the copies that turn a convolution into one matrix product.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cstddef>
+
+namespace gan::detail {
+
+/// Where a convolution's kernel windows lie on an image of Channels x Height x Width, stored
+/// channels-last (value (h * Width + w) * Channels + c). Window (oy, ox) covers rows
+/// oy * Stride - Padding + ky and columns ox * Stride - Padding + kx for ky, kx in [0, Kernel);
+/// positions outside the image are the zero padding.
+///
+/// The unfolded form of a batch is the column matrix [patch_size, windows * batch]: column
+/// n * windows + oy * out_width + ox holds window (oy, ox) of image n, rows in (ky, kx, c)
+/// order with c fastest. With that order a kernel row (Kernel pixels of Channels values) is
+/// one contiguous run of the channels-last image, so unfolding is a few block copies per
+/// window; and a convolution's output, [out channels, windows * batch], is already the next
+/// layer's channels-last batch.
+template <std::size_t Channels, std::size_t Height, std::size_t Width, std::size_t Kernel,
+          std::size_t Stride, std::size_t Padding>
+struct WindowGeometry {
+  static_assert(Kernel >= 1 && Stride >= 1 && Padding < Kernel);
+  static_assert(Height + 2 * Padding >= Kernel && Width + 2 * Padding >= Kernel);
+
+  static constexpr std::size_t channels = Channels;
+  static constexpr std::size_t height = Height;
+  static constexpr std::size_t width = Width;
+  static constexpr std::size_t kernel = Kernel;
+  static constexpr std::size_t stride = Stride;
+  static constexpr std::size_t padding = Padding;
+
+  /// Window positions down and across: the usual floor((H + 2P - K) / S) + 1.
+  static constexpr std::size_t out_height = (Height + 2 * Padding - Kernel) / Stride + 1;
+  static constexpr std::size_t out_width = (Width + 2 * Padding - Kernel) / Stride + 1;
+  static constexpr std::size_t windows = out_height * out_width;
+  /// Values in one image, and in one window (rows of the column matrix).
+  static constexpr std::size_t image_size = Channels * Height * Width;
+  static constexpr std::size_t patch_size = Kernel * Kernel * Channels;
+};
+
+/// The kernel offsets [begin, end) of one window that fall inside an image dimension; the
+/// rest fall into the padding. Since Padding < Kernel, every window overlaps the image, so
+/// begin < end.
+struct KernelSpan {
+  std::ptrdiff_t begin;
+  std::ptrdiff_t end;
+};
+
+/// The geometry in signed arithmetic, since window starts can lie in the padding (negative).
+template <typename Geometry>
+struct SignedWindowGeometry {
+  static constexpr std::ptrdiff_t channels = Geometry::channels;
+  static constexpr std::ptrdiff_t height = Geometry::height;
+  static constexpr std::ptrdiff_t width = Geometry::width;
+  static constexpr std::ptrdiff_t kernel = Geometry::kernel;
+  static constexpr std::ptrdiff_t stride = Geometry::stride;
+  static constexpr std::ptrdiff_t padding = Geometry::padding;
+  static constexpr std::ptrdiff_t out_height = Geometry::out_height;
+  static constexpr std::ptrdiff_t out_width = Geometry::out_width;
+  static constexpr std::ptrdiff_t image_size = Geometry::image_size;
+  static constexpr std::ptrdiff_t patch_size = Geometry::patch_size;
+  /// One kernel row of a window: Kernel pixels of all channels, contiguous in both forms.
+  static constexpr std::ptrdiff_t kernel_row = kernel * channels;
+
+  /// First image row (or column) under window position `position`, possibly negative.
+  static constexpr std::ptrdiff_t first(std::ptrdiff_t position) {
+    return position * stride - padding;
+  }
+  static constexpr KernelSpan inside_image(std::ptrdiff_t position, std::ptrdiff_t extent) {
+    const std::ptrdiff_t start = first(position);
+    return {std::max<std::ptrdiff_t>(0, -start), std::min<std::ptrdiff_t>(kernel, extent - start)};
+  }
+};
+
+/// Unfolds a batch of images into the column matrix described at WindowGeometry.
+/// @param images  `batch` images one after another ([image_size, batch], column-major)
+/// @param columns room for patch_size * windows * batch values; every one is written
+template <typename Geometry, typename Scalar>
+void im2col(const Scalar* images, Eigen::Index batch, Scalar* columns) {
+  using G = SignedWindowGeometry<Geometry>;
+
+  // Images are independent and each fills its own columns, so the copies spread over threads
+  // with no ordering between them.
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static)
+#endif
+  for (Eigen::Index n = 0; n < batch; ++n) {
+    const Scalar* image = images + n * G::image_size;
+    Scalar* window = columns + n * G::out_height * G::out_width * G::patch_size;
+    for (std::ptrdiff_t oy = 0; oy < G::out_height; ++oy) {
+      const KernelSpan rows = G::inside_image(oy, G::height);
+      for (std::ptrdiff_t ox = 0; ox < G::out_width; ++ox) {
+        const KernelSpan cols = G::inside_image(ox, G::width);
+        // Padding is handled here, once per kernel row, so the copy itself is one plain run.
+        const std::ptrdiff_t run_begin = cols.begin * G::channels;
+        const std::ptrdiff_t run_end = cols.end * G::channels;
+
+        std::fill(window, window + rows.begin * G::kernel_row, Scalar(0));
+        for (std::ptrdiff_t ky = rows.begin; ky < rows.end; ++ky) {
+          const std::ptrdiff_t y = G::first(oy) + ky;
+          const std::ptrdiff_t x = G::first(ox) + cols.begin;
+          const Scalar* source = image + (y * G::width + x) * G::channels;
+          Scalar* target = window + ky * G::kernel_row;
+          std::fill(target, target + run_begin, Scalar(0));
+          std::copy(source, source + (run_end - run_begin), target + run_begin);
+          std::fill(target + run_end, target + G::kernel_row, Scalar(0));
+        }
+        std::fill(window + rows.end * G::kernel_row, window + G::patch_size, Scalar(0));
+        window += G::patch_size;
+      }
+    }
+  }
+}
+
+/// The adjoint of im2col: sums every entry of the column matrix into the image position it
+/// was copied from, dropping those that came from the padding. Overwrites `images`.
+/// @param columns patch_size * windows * batch values, laid out as im2col writes them
+/// @param images  room for `batch` images ([image_size, batch], column-major)
+template <typename Geometry, typename Scalar>
+void col2im(const Scalar* columns, Eigen::Index batch, Scalar* images) {
+  using G = SignedWindowGeometry<Geometry>;
+
+  // Windows of one image overlap, so each image's sums stay in one thread; images are
+  // independent, and every image is summed in the same order whatever the thread count.
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static)
+#endif
+  for (Eigen::Index n = 0; n < batch; ++n) {
+    Scalar* image = images + n * G::image_size;
+    const Scalar* window = columns + n * G::out_height * G::out_width * G::patch_size;
+    std::fill(image, image + G::image_size, Scalar(0));
+    for (std::ptrdiff_t oy = 0; oy < G::out_height; ++oy) {
+      const KernelSpan rows = G::inside_image(oy, G::height);
+      for (std::ptrdiff_t ox = 0; ox < G::out_width; ++ox) {
+        const KernelSpan cols = G::inside_image(ox, G::width);
+        const std::ptrdiff_t run_begin = cols.begin * G::channels;
+        const std::ptrdiff_t run_length = (cols.end - cols.begin) * G::channels;
+
+        for (std::ptrdiff_t ky = rows.begin; ky < rows.end; ++ky) {
+          const std::ptrdiff_t y = G::first(oy) + ky;
+          const std::ptrdiff_t x = G::first(ox) + cols.begin;
+          Scalar* target = image + (y * G::width + x) * G::channels;
+          const Scalar* source = window + ky * G::kernel_row + run_begin;
+          for (std::ptrdiff_t i = 0; i < run_length; ++i) target[i] += source[i];
+        }
+        window += G::patch_size;
+      }
+    }
+  }
+}
+
+}  // namespace gan::detail
