@@ -9,6 +9,13 @@ namespace gan {
 
 /// The shape of one sample, known at compile time: Shape<784> for a flat vector,
 /// Shape<1, 28, 28> for a one-channel image (channels, height, width).
+///
+/// Memory layout of an image. The dimensions are written [C, H, W], but a sample's values are
+/// stored channels-last: value (c, h, w) is entry (h * W + w) * C + c of the sample's column.
+/// A batch [C * H * W, batch] is then also a [C, H * W * batch] matrix with one pixel per
+/// column, which is exactly what a convolution computes as one matrix product
+/// (weights [C_out, K] times unfolded windows [K, pixels]), with no transposition between
+/// layers. For one channel (MNIST's [1, 28, 28]) the layout is plain row-major pixels.
 template <std::size_t... Dims>
 struct Shape {
   static_assert(sizeof...(Dims) > 0, "gan::Shape: a shape needs at least one dimension");
