@@ -12,6 +12,9 @@
 #include <gan/data/mnist.hpp>
 #include <gan/data/png.hpp>
 #include <gan/io/checkpoint.hpp>
+#include <gan/layers/bias.hpp>
+#include <gan/layers/conv2d.hpp>
+#include <gan/layers/conv_transpose2d.hpp>
 #include <gan/layers/dense.hpp>
 #include <gan/layers/identity.hpp>
 #include <gan/layers/leaky_relu.hpp>
