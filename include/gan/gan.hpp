@@ -17,6 +17,7 @@
 #include <gan/layers/conv_transpose2d.hpp>
 #include <gan/layers/dense.hpp>
 #include <gan/layers/identity.hpp>
+#include <gan/layers/reshape.hpp>
 #include <gan/layers/leaky_relu.hpp>
 #include <gan/layers/relu.hpp>
 #include <gan/layers/sigmoid.hpp>
@@ -24,6 +25,7 @@
 #include <gan/losses/least_squares.hpp>
 #include <gan/losses/minimax.hpp>
 #include <gan/losses/non_saturating.hpp>
+#include <gan/nn/mode.hpp>
 #include <gan/nn/network.hpp>
 #include <gan/nn/sequential.hpp>
 #include <gan/noise/priors.hpp>

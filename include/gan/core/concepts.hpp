@@ -7,6 +7,7 @@
 #include <gan/core/shape.hpp>
 #include <gan/core/tensor.hpp>
 #include <gan/io/checkpoint.hpp>
+#include <gan/nn/mode.hpp>
 
 #include <concepts>
 #include <cstddef>
@@ -19,16 +20,22 @@ namespace gan {
 ///   backward(in, out, grad_out, grad_in, accumulate): adds dL/dparameters to the gradient
 ///     buffer when `accumulate` is true; writes dL/din to *grad_in unless it is null
 ///   bind(parameters, gradients): points the layer at its slices of the network's buffers
+/// A layer that behaves differently in training and inference (batch norm) takes a Mode as
+/// a last argument of forward() and backward() instead; one with running state declares
+/// state_count and bind_state() (see nn/mode.hpp).
 template <typename L, typename Scalar>
-concept BoundLayer = requires(L layer, const L const_layer, const Matrix<Scalar>& in,
-                              Matrix<Scalar>& out, Matrix<Scalar>* grad_in, Scalar* buffer,
-                              Rng& rng) {
+concept BoundLayer = requires(L layer, Matrix<Scalar>* grad_in, Scalar* buffer, Rng& rng) {
   { L::parameter_count } -> std::convertible_to<std::size_t>;
   layer.bind(buffer, buffer);
   layer.initialize(rng);
+}
+&&(requires(const L const_layer, const Matrix<Scalar>& in, Matrix<Scalar>& out) {
   const_layer.forward(in, out);
+} ||
+   detail::ModeAwareForward<L, Scalar>)&&(requires(L layer, const Matrix<Scalar>& in,
+                                                   Matrix<Scalar>* grad_in) {
   layer.backward(in, in, in, grad_in, true);
-};
+} || detail::ModeAwareBackward<L, Scalar>);
 
 /// A layer specification, as listed in a Sequential: it states the shape it produces from a
 /// given input shape, describes itself in one line, and binds to a scalar type.

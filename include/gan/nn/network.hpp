@@ -5,6 +5,7 @@
 #include <gan/core/error.hpp>
 #include <gan/core/random.hpp>
 #include <gan/core/tensor.hpp>
+#include <gan/nn/mode.hpp>
 #include <gan/nn/sequential.hpp>
 
 #include <array>
@@ -12,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 namespace gan {
@@ -38,6 +40,10 @@ class Network;
 /// once (a discriminator on a real and on a fake batch) passes its own. Buffers are sized on
 /// first use and reused while the batch size stays the same, so a training step allocates no
 /// memory.
+///
+/// Layers with running state (batch norm's running averages) keep it in a third flat vector,
+/// state(), which is not trained: forward passes in Mode::training update it, checkpoints
+/// save it. A network without such layers has an empty state.
 ///
 /// @tparam Layers the layer specifications of the Sequential architecture
 /// @tparam Scalar float or double
@@ -70,9 +76,20 @@ class Network<Sequential<Layers...>, Scalar> {
   }
   static constexpr auto kOffsets = offsets(std::make_index_sequence<layer_count>{});
 
+  template <std::size_t... I>
+  static constexpr std::array<std::size_t, layer_count + 1> state_offsets(
+      std::index_sequence<I...>) {
+    std::array<std::size_t, layer_count + 1> result{};
+    ((result[I + 1] = result[I] + detail::state_count_of<LayerAt<I>, Scalar>()), ...);
+    return result;
+  }
+  static constexpr auto kStateOffsets = state_offsets(std::make_index_sequence<layer_count>{});
+
  public:
   /// Total number of trainable scalars.
   static constexpr std::size_t parameter_count = kOffsets[layer_count];
+  /// Total number of state values: running statistics that are saved but not trained.
+  static constexpr std::size_t state_count = kStateOffsets[layer_count];
 
   /// The intermediate results of one forward pass, kept for the backward pass.
   class Activations {
@@ -81,6 +98,8 @@ class Network<Sequential<Layers...>, Scalar> {
     const Matrix<Scalar>& output() const { return outputs_[layer_count - 1]; }
     /// The gradient with respect to the input of the last backward pass that computed it.
     const Matrix<Scalar>& input_gradient() const { return input_gradient_; }
+    /// The mode of the last forward pass; its backward pass runs in the same mode.
+    Mode mode() const { return mode_; }
 
    private:
     friend class Network;
@@ -88,6 +107,7 @@ class Network<Sequential<Layers...>, Scalar> {
     std::array<Matrix<Scalar>, layer_count> outputs_;
     std::array<Matrix<Scalar>, layer_count> output_gradients_;  // dL/d(output of layer i)
     Matrix<Scalar> input_gradient_;
+    Mode mode_ = Mode::training;
   };
 
   /// A network with all parameters zero; call initialize() before training.
@@ -95,7 +115,8 @@ class Network<Sequential<Layers...>, Scalar> {
       : architecture_(architecture),
         layers_(make_layers(architecture, std::make_index_sequence<layer_count>{})),
         parameters_(Vector<Scalar>::Zero(parameter_count)),
-        gradients_(Vector<Scalar>::Zero(parameter_count)) {
+        gradients_(Vector<Scalar>::Zero(parameter_count)),
+        state_(Vector<Scalar>::Zero(state_count)) {
     bind();
   }
 
@@ -103,7 +124,8 @@ class Network<Sequential<Layers...>, Scalar> {
       : architecture_(other.architecture_),
         layers_(other.layers_),
         parameters_(other.parameters_),
-        gradients_(other.gradients_) {
+        gradients_(other.gradients_),
+        state_(other.state_) {
     bind();
   }
   Network& operator=(const Network& other) {
@@ -112,6 +134,7 @@ class Network<Sequential<Layers...>, Scalar> {
       layers_ = other.layers_;
       parameters_ = other.parameters_;
       gradients_ = other.gradients_;
+      state_ = other.state_;
       bind();
     }
     return *this;
@@ -121,41 +144,48 @@ class Network<Sequential<Layers...>, Scalar> {
   Network(Network&& other) : Network(static_cast<const Network&>(other)) {}
   Network& operator=(Network&& other) { return *this = static_cast<const Network&>(other); }
 
-  /// Draws every parameter from its layer's default initialisation.
+  /// Draws every parameter from its layer's default initialisation, and sets the state to
+  /// its initial values.
   void initialize(Rng& rng) {
     for_each_layer([&](auto& layer, auto) { layer.initialize(rng); });
   }
 
   /// Runs the network on a batch, [input_size, batch], keeping what backward() needs in
-  /// `activations`. The input must stay alive and unchanged until that backward pass.
+  /// `activations`. The input must stay alive and unchanged until that backward pass. In
+  /// Mode::training, layers with running statistics use the batch's own and update the
+  /// running ones; in Mode::inference they use the running ones and change nothing.
   /// @return the output, [output_size, batch], owned by `activations`
-  const Matrix<Scalar>& forward(const Matrix<Scalar>& input, Activations& activations) const {
+  const Matrix<Scalar>& forward(const Matrix<Scalar>& input, Activations& activations,
+                                Mode mode = Mode::training) {
     if (input.rows() != static_cast<Eigen::Index>(input_size) || input.cols() == 0)
       throw std::invalid_argument(message(
           "Network::forward: expected an input of ", input_size, " rows (", input_shape::describe(),
           ") and at least one column, got ", input.rows(), "x", input.cols()));
     activations.input_ = &input;
+    activations.mode_ = mode;
     for_each_layer([&](const auto& layer, auto index) {
       constexpr std::size_t i = decltype(index)::value;
       const Matrix<Scalar>& in = i == 0 ? input : activations.outputs_[i == 0 ? 0 : i - 1];
-      layer.forward(in, activations.outputs_[i]);
+      detail::forward_in_mode<Scalar>(layer, in, activations.outputs_[i], mode);
     });
     return activations.output();
   }
 
   /// A temporary input would be gone before backward() reads it, so it is refused at compile
   /// time; keep the input in a named matrix.
-  const Matrix<Scalar>& forward(Matrix<Scalar>&& input, Activations& activations) const = delete;
-  const Matrix<Scalar>& forward(Matrix<Scalar>&& input) = delete;
+  const Matrix<Scalar>& forward(Matrix<Scalar>&& input, Activations& activations,
+                                Mode mode = Mode::training) = delete;
+  const Matrix<Scalar>& forward(Matrix<Scalar>&& input, Mode mode = Mode::training) = delete;
 
   /// forward() with the network's own Activations.
-  const Matrix<Scalar>& forward(const Matrix<Scalar>& input) {
-    return forward(input, own_activations_);
+  const Matrix<Scalar>& forward(const Matrix<Scalar>& input, Mode mode = Mode::training) {
+    return forward(input, own_activations_, mode);
   }
 
   /// Back-propagates dL/d(output), [output_size, batch], through the pass recorded in
-  /// `activations`. Parameter gradients are added to gradients(), so passes accumulate until
-  /// zero_gradients(); the input gradient replaces activations.input_gradient().
+  /// `activations`, in the mode of that pass. Parameter gradients are added to gradients(), so
+  /// passes accumulate until zero_gradients(); the input gradient replaces
+  /// activations.input_gradient().
   void backward(const Matrix<Scalar>& output_gradient, Activations& activations,
                 Backprop which = Backprop::parameters_only) {
     if (activations.input_ == nullptr)
@@ -197,6 +227,13 @@ class Network<Sequential<Layers...>, Scalar> {
     return ConstVectorMap<Scalar>(gradients_.data(), parameter_count);
   }
 
+  /// The running state of every layer that has one, flat, in layer order (empty for most
+  /// networks). A view, like parameters().
+  VectorMap<Scalar> state() noexcept { return VectorMap<Scalar>(state_.data(), state_count); }
+  ConstVectorMap<Scalar> state() const noexcept {
+    return ConstVectorMap<Scalar>(state_.data(), state_count);
+  }
+
   /// Layer I, bound to this network's buffers (e.g. layer<0>().weights() of a Dense layer).
   template <std::size_t I>
   auto& layer() noexcept {
@@ -221,6 +258,8 @@ class Network<Sequential<Layers...>, Scalar> {
     for_each_layer([&](auto& layer, auto index) {
       constexpr std::size_t i = decltype(index)::value;
       layer.bind(parameters_.data() + kOffsets[i], gradients_.data() + kOffsets[i]);
+      if constexpr (detail::HasState<std::remove_cvref_t<decltype(layer)>, Scalar>)
+        layer.bind_state(state_.data() + kStateOffsets[i]);
     });
   }
 
@@ -249,8 +288,8 @@ class Network<Sequential<Layers...>, Scalar> {
       in_gradient = &activations.output_gradients_[I - 1];
     else if (input)
       in_gradient = &activations.input_gradient_;
-    std::get<I>(layers_).backward(in, activations.outputs_[I], output_gradient, in_gradient,
-                                  parameters);
+    detail::backward_in_mode<Scalar>(std::get<I>(layers_), in, activations.outputs_[I],
+                                     output_gradient, in_gradient, parameters, activations.mode_);
     if constexpr (I > 0)
       backward_from<I - 1>(activations.output_gradients_[I - 1], activations, parameters, input);
   }
@@ -259,6 +298,7 @@ class Network<Sequential<Layers...>, Scalar> {
   LayerTuple layers_;
   Vector<Scalar> parameters_;
   Vector<Scalar> gradients_;
+  Vector<Scalar> state_;
   Activations own_activations_;
 };
 

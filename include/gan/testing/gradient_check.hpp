@@ -85,6 +85,9 @@ struct GradientCheckOptions {
   double relative_tolerance = std::is_same_v<Scalar, float> ? 1e-2 : 1e-6;
   /// Largest share of entries that may be skipped at kinks before the check fails.
   double max_skipped_fraction = 0.05;
+  /// The mode of every forward pass of a network check. Training mode checks batch norm's
+  /// gradient through the batch statistics, inference mode the one with running averages.
+  Mode mode = Mode::training;
 };
 
 /// How one analytic gradient compared with its finite differences.
@@ -387,7 +390,7 @@ GradientCheckReport gradient_check_at(const Network<Architecture, Scalar>& netwo
   typename Net::Activations pass;
   Matrix<Scalar> probe = input;
   const auto loss = [&]() {
-    const Matrix<Scalar>& output = net.forward(probe, pass);
+    const Matrix<Scalar>& output = net.forward(probe, pass, options.mode);
     long double sum = 0;
     for (Eigen::Index i = 0; i < output.size(); ++i)
       sum += static_cast<long double>(output(i)) * static_cast<long double>(weights(i));
@@ -396,7 +399,7 @@ GradientCheckReport gradient_check_at(const Network<Architecture, Scalar>& netwo
 
   // dL/d(output) = R, so one backward pass gives both analytic gradients.
   net.zero_gradients();
-  net.forward(probe, pass);
+  net.forward(probe, pass, options.mode);
   net.backward(weights, pass, Backprop::parameters_and_input);
   const Vector<Scalar> parameter_gradient = net.gradients();
   const Matrix<Scalar> input_gradient = pass.input_gradient();

@@ -229,10 +229,11 @@ class AlternatingTrainer {
     return noise;
   }
 
-  /// G(noise), [sample_size, batch], without disturbing the state of training. The result is
-  /// valid until the next call.
+  /// G(noise), [sample_size, batch], without disturbing the state of training: in
+  /// Mode::inference, so that batch norm uses its running averages and each sample depends on
+  /// its own noise only. The result is valid until the next call.
   const Matrix<Scalar>& generate(const Matrix<Scalar>& noise) {
-    return generator_.forward(noise, sampling_pass_);
+    return generator_.forward(noise, sampling_pass_, Mode::inference);
   }
 
   /// Like generate(), from the moving average of the generator's parameters when
@@ -240,12 +241,13 @@ class AlternatingTrainer {
   /// for sample grids and for evaluation.
   const Matrix<Scalar>& generate_averaged(const Matrix<Scalar>& noise) {
     if (!averaging()) return generate(noise);
-    return averaged_generator_.forward(noise, sampling_pass_);
+    return averaged_generator_.forward(noise, sampling_pass_, Mode::inference);
   }
 
-  /// The discriminator's logits for a batch, [1, batch], valid until the next call.
+  /// The discriminator's logits for a batch, [1, batch], in Mode::inference; valid until the
+  /// next call.
   const Matrix<Scalar>& discriminate(const Matrix<Scalar>& samples) {
-    return discriminator_.forward(samples, sampling_pass_for_d_);
+    return discriminator_.forward(samples, sampling_pass_for_d_, Mode::inference);
   }
 
   Generator& generator() noexcept { return generator_; }
@@ -264,8 +266,9 @@ class AlternatingTrainer {
   /// The trainer's random stream (initialisation, then the noise of every step).
   const Rng& rng() const noexcept { return rng_; }
 
-  /// Writes both networks, both optimizers' state, the random stream's position, the step
-  /// count and, when kept, the generator's moving average to `path`, atomically (see
+  /// Writes both networks (parameters, and running state such as batch norm's), both
+  /// optimizers' state, the random stream's position, the step count and, when kept, the
+  /// generator's moving average to `path`, atomically (see
   /// CheckpointWriter::commit). `metadata` is stored beside them as text, for the caller's own
   /// bookkeeping (a data position, a command line).
   void save_checkpoint(const std::filesystem::path& path,
@@ -280,6 +283,12 @@ class AlternatingTrainer {
     writer.put("generator.parameters", generator_.parameters());
     writer.put("discriminator.parameters", discriminator_.parameters());
     if (averaging()) writer.put("generator.average.parameters", averaged_generator_.parameters());
+    if constexpr (Generator::state_count > 0) {
+      writer.put("generator.state", generator_.state());
+      if (averaging()) writer.put("generator.average.state", averaged_generator_.state());
+    }
+    if constexpr (Discriminator::state_count > 0)
+      writer.put("discriminator.state", discriminator_.state());
     generator_optimizer_.save(writer, "generator.optimizer");
     discriminator_optimizer_.save(writer, "discriminator.optimizer");
     writer.put("rng.seed", rng_.state().seed);
@@ -315,6 +324,17 @@ class AlternatingTrainer {
         averaging() && reader.contains("generator.average.parameters")
             ? reader.get_array<Scalar>("generator.average.parameters", Generator::parameter_count)
             : generator_parameters;
+    Vector<Scalar> generator_state, average_state, discriminator_state;
+    if constexpr (Generator::state_count > 0) {
+      generator_state = reader.get_array<Scalar>("generator.state", Generator::state_count);
+      average_state =
+          averaging() && reader.contains("generator.average.state")
+              ? reader.get_array<Scalar>("generator.average.state", Generator::state_count)
+              : generator_state;
+    }
+    if constexpr (Discriminator::state_count > 0)
+      discriminator_state =
+          reader.get_array<Scalar>("discriminator.state", Discriminator::state_count);
     auto generator_optimizer = OptimizerType::restore(
         reader, "generator.optimizer", options_.generator_optimizer, Generator::parameter_count);
     auto discriminator_optimizer =
@@ -331,6 +351,11 @@ class AlternatingTrainer {
     generator_.parameters() = generator_parameters;
     averaged_generator_.parameters() = average_parameters;
     discriminator_.parameters() = discriminator_parameters;
+    if constexpr (Generator::state_count > 0) {
+      generator_.state() = generator_state;
+      averaged_generator_.state() = average_state;
+    }
+    if constexpr (Discriminator::state_count > 0) discriminator_.state() = discriminator_state;
     generator_optimizer_ = std::move(generator_optimizer);
     discriminator_optimizer_ = std::move(discriminator_optimizer);
     rng_.restore(rng_state);
@@ -357,11 +382,18 @@ class AlternatingTrainer {
 
   bool averaging() const noexcept { return options_.generator_average_decay > 0; }
 
-  /// average <- decay * average + (1 - decay) * parameters, in one pass.
+  /// average <- decay * average + (1 - decay) * parameters, in one pass. Running state (batch
+  /// norm's statistics) is averaged the same way: the averaged generator only ever runs in
+  /// Mode::inference, so it needs statistics, and the average of the generator's own tracks
+  /// its averaged weights.
   void update_generator_average() {
     const auto decay = static_cast<Scalar>(options_.generator_average_decay);
     auto average = averaged_generator_.parameters();
     average = decay * average + (Scalar(1) - decay) * generator_.parameters();
+    if constexpr (Generator::state_count > 0) {
+      auto average_state = averaged_generator_.state();
+      average_state = decay * average_state + (Scalar(1) - decay) * generator_.state();
+    }
   }
 
   static void expect_text(const CheckpointReader& reader, const std::string& key,

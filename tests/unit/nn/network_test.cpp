@@ -37,7 +37,7 @@ gan::Matrix<double> random_matrix(Eigen::Index rows, Eigen::Index cols, std::uin
 }
 
 /// The message of the std::invalid_argument thrown by forward() on `input`, or "".
-std::string forward_rejection(const Net& net, const gan::Matrix<double>& input) {
+std::string forward_rejection(Net& net, const gan::Matrix<double>& input) {
   Net::Activations pass;
   return message_of<std::invalid_argument>([&] { net.forward(input, pass); });
 }
@@ -58,8 +58,8 @@ BOOST_AUTO_TEST_CASE(counts_the_parameters_of_every_layer) {
 BOOST_AUTO_TEST_CASE(whole_mlp_gradients_match_finite_differences) {
   for (const std::uint64_t seed : {1u, 2u, 3u}) {
     BOOST_TEST_CONTEXT("seed " << seed) {
-      const auto report = gan::testing::gradient_check(initialized<Net>(seed), {.seed = seed,
-                                                                           .batch_size = 6});
+      const auto report =
+          gan::testing::gradient_check(initialized<Net>(seed), {.seed = seed, .batch_size = 6});
       BOOST_TEST(report.passed(), report.describe());
       BOOST_TEST(report.parameters.skipped_at_kinks == 0u, report.describe());
       BOOST_TEST(report.input.compared == 5u * 6u);
@@ -198,7 +198,7 @@ BOOST_AUTO_TEST_CASE(parameters_assigned_by_move_are_seen_by_the_layers) {
   // A checkpoint loader assigns a whole parameter vector, possibly by move; the layers must
   // then compute with the new values, not with storage the assignment swapped away.
   Net net = initialized<Net>(10);
-  const Net reference = initialized<Net>(11);
+  Net reference = initialized<Net>(11);
   const gan::Matrix<double> input = random_matrix(5, 2, 10);
   Net::Activations pass;
   const gan::Matrix<double> expected = reference.forward(input, pass);
@@ -256,7 +256,7 @@ BOOST_AUTO_TEST_CASE(two_activations_alive_at_once_give_independent_backward_res
 }
 
 BOOST_AUTO_TEST_CASE(forward_rejects_an_input_of_the_wrong_size) {
-  const Net net;
+  Net net;
   const std::string too_few_rows = forward_rejection(net, gan::Matrix<double>::Zero(4, 3));
   BOOST_TEST(too_few_rows.find("5 rows") != std::string::npos, too_few_rows);
   BOOST_TEST(too_few_rows.find("4x3") != std::string::npos, too_few_rows);

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+// Training and inference modes of a forward pass, and how a Network calls a layer in either.
+#pragma once
+
+#include <gan/core/tensor.hpp>
+
+#include <concepts>
+#include <cstddef>
+
+namespace gan {
+
+/// How a forward pass treats layers whose behaviour depends on the batch (batch norm).
+enum class Mode {
+  /// Statistics come from the batch itself, and running averages of them are updated: the
+  /// mode of every pass inside a training step.
+  training,
+  /// Statistics come from the running averages, so that a sample's output does not depend on
+  /// the rest of its batch: the mode for sampling and evaluation.
+  inference,
+};
+
+/// Mode::training as "training", Mode::inference as "inference".
+constexpr const char* to_string(Mode mode) noexcept {
+  return mode == Mode::training ? "training" : "inference";
+}
+
+namespace detail {
+
+// Most layers behave the same in both modes and have no state outside their parameters, so
+// the extra arguments and members below are optional: a Network looks for them and falls
+// back to the plain forms.
+
+template <typename Layer, typename Scalar>
+concept ModeAwareForward = requires(const Layer& layer, const Matrix<Scalar>& in,
+                                    Matrix<Scalar>& out, Mode mode) {
+  layer.forward(in, out, mode);
+};
+
+template <typename Layer, typename Scalar>
+concept ModeAwareBackward = requires(Layer& layer, const Matrix<Scalar>& in,
+                                     Matrix<Scalar>* grad_in, Mode mode) {
+  layer.backward(in, in, in, grad_in, true, mode);
+};
+
+/// A layer with values that are not trained but belong to its state, such as batch norm's
+/// running averages: `state_count` of them, pointed at by bind_state() and saved in
+/// checkpoints beside the parameters.
+template <typename Layer, typename Scalar>
+concept HasState = requires(Layer& layer, Scalar* state) {
+  { Layer::state_count } -> std::convertible_to<std::size_t>;
+  layer.bind_state(state);
+};
+
+template <typename Layer, typename Scalar>
+constexpr std::size_t state_count_of() {
+  if constexpr (HasState<Layer, Scalar>)
+    return Layer::state_count;
+  else
+    return 0;
+}
+
+template <typename Scalar, typename Layer>
+void forward_in_mode(const Layer& layer, const Matrix<Scalar>& in, Matrix<Scalar>& out, Mode mode) {
+  if constexpr (ModeAwareForward<Layer, Scalar>)
+    layer.forward(in, out, mode);
+  else
+    layer.forward(in, out);
+}
+
+template <typename Scalar, typename Layer>
+void backward_in_mode(Layer& layer, const Matrix<Scalar>& in, const Matrix<Scalar>& out,
+                      const Matrix<Scalar>& grad_out, Matrix<Scalar>* grad_in,
+                      bool accumulate_parameter_gradients, Mode mode) {
+  if constexpr (ModeAwareBackward<Layer, Scalar>)
+    layer.backward(in, out, grad_out, grad_in, accumulate_parameter_gradients, mode);
+  else
+    layer.backward(in, out, grad_out, grad_in, accumulate_parameter_gradients);
+}
+
+}  // namespace detail
+
+}  // namespace gan
