@@ -12,6 +12,7 @@
 #include <gan/data/mnist.hpp>
 #include <gan/data/png.hpp>
 #include <gan/io/checkpoint.hpp>
+#include <gan/layers/batch_norm.hpp>
 #include <gan/layers/bias.hpp>
 #include <gan/layers/conv2d.hpp>
 #include <gan/layers/conv_transpose2d.hpp>
