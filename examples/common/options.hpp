@@ -30,20 +30,30 @@ class UsageError : public std::runtime_error {
 struct Options {
   bool help = false;
   std::filesystem::path data_dir = "data/mnist";
-  std::filesystem::path out_dir = "runs/mnist_gan";
-  std::uint64_t epochs = 0;  // set from the program's default before parsing
+  std::filesystem::path out_dir;  // set from the program's name before parsing
+  std::uint64_t epochs = 0;       // set from the program's default before parsing
   std::optional<std::size_t> batch_size;
   std::optional<std::uint64_t> seed;
   std::optional<std::string> loss;  // default non-saturating, or the checkpoint's on --resume
   std::size_t discriminator_steps = 1;
   double generator_learning_rate = 2e-4;
   double discriminator_learning_rate = 2e-4;
-  double generator_average_decay = 0.999;
+  double generator_average_decay = 0;  // set from the program's default before parsing
   std::optional<std::filesystem::path> resume;
   std::size_t samples = 0;
   std::optional<std::filesystem::path> samples_out;
   int threads = 0;  // 0: OpenMP's default (OMP_NUM_THREADS, else every core)
   std::uint64_t log_every = 50;
+};
+
+/// What differs between the example programs' defaults: how long a default run is, and how
+/// much the sample grids average (a short run needs a shorter average, or its samples would
+/// still carry the initial weights).
+struct ProgramDefaults {
+  /// The program's name: in messages, and the default output folder, runs/<name>.
+  std::string_view name;
+  std::uint64_t epochs = 1;
+  double generator_average_decay = 0.999;
 };
 
 inline constexpr std::size_t kDefaultBatchSize = 64;
@@ -52,8 +62,8 @@ inline constexpr std::uint64_t kDefaultSeed = 1;
 // (WGAN's critic uses 5); it would run for hours before printing a line.
 inline constexpr std::size_t kMaxK = 100;
 
-/// The --help text, with the program's name and default number of epochs filled in.
-inline std::string usage(std::string_view program, std::uint64_t default_epochs) {
+/// The --help text, with the program's name and defaults filled in.
+inline std::string usage(const ProgramDefaults& defaults) {
   std::string text = R"(Usage: PROGRAM [options]
 
 Trains a GAN on MNIST-format digits and writes sample grids, a CSV log and checkpoints.
@@ -79,8 +89,8 @@ Training:
   --g-lr X            generator learning rate, Adam (default 0.0002)
   --d-lr X            discriminator learning rate, Adam (default 0.0002)
   --g-average X       decay of the moving average of the generator's weights that draws the
-                      sample grids and --samples (default 0.999: about the last 1,000 steps;
-                      0 draws from the generator itself)
+                      sample grids and --samples (default AVERAGE: about the last STEPS
+                      steps; 0 draws from the generator itself)
   --threads N         worker threads (default: OMP_NUM_THREADS, else all cores)
   --log-every N       print a progress line every N steps (default 50)
   --resume FILE       continue from a checkpoint written by this program; the run goes on
@@ -98,8 +108,17 @@ Exit status: 0 on success, 1 on a data, checkpoint or training error, 2 on a bad
     for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at))
       text.replace(at, from.size(), to), at += to.size();
   };
-  replace_all("PROGRAM", program);
-  replace_all("EPOCHS", std::to_string(default_epochs));
+  replace_all("PROGRAM", defaults.name);
+  replace_all("EPOCHS", std::to_string(defaults.epochs));
+  char decay[32];
+  const auto decay_end =
+      std::to_chars(decay, decay + sizeof decay, defaults.generator_average_decay).ptr;
+  replace_all("AVERAGE", std::string_view(decay, decay_end));
+  // An average with decay d weighs the last 1 / (1 - d) steps the most.
+  std::string steps = std::to_string(std::lround(1 / (1 - defaults.generator_average_decay)));
+  for (auto at = static_cast<std::ptrdiff_t>(steps.size()) - 3; at > 0; at -= 3)
+    steps.insert(static_cast<std::size_t>(at), ",");
+  replace_all("STEPS", steps);
   return text;
 }
 
@@ -161,9 +180,11 @@ inline bool is_known_flag(std::string_view flag) {
 
 /// Parses and validates the command line.
 /// @throws UsageError naming the flag, what it expects and what it got
-inline Options parse_options(int argc, const char* const* argv, std::uint64_t default_epochs) {
+inline Options parse_options(int argc, const char* const* argv, const ProgramDefaults& defaults) {
   Options options;
-  options.epochs = default_epochs;
+  options.out_dir = std::filesystem::path("runs") / defaults.name;
+  options.epochs = defaults.epochs;
+  options.generator_average_decay = defaults.generator_average_decay;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
     if (flag == "--help" || flag == "-h") {

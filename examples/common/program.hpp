@@ -191,7 +191,7 @@ inline void keep_log_rows_up_to(const std::filesystem::path& log_path, std::uint
   }
   const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(kept.data()),
                                             kept.size());
-  gan::detail::write_atomically<gan::Error>("mnist_gan", log_path, {bytes});
+  gan::detail::write_atomically<gan::Error>("keep_log_rows_up_to", log_path, {bytes});
 }
 
 /// Trains until options.epochs epochs are complete. Status lines end with std::endl, so that
@@ -303,11 +303,12 @@ inline std::string chosen_loss(const Options& options) {
 /// The whole program: parses argv, runs, and turns every failure into a message and an exit
 /// status (2 for a bad command line, 1 for anything else).
 template <typename G, typename D>
-int run_program(std::string_view name, std::uint64_t default_epochs, int argc, char** argv) {
+int run_program(const ProgramDefaults& defaults, int argc, char** argv) {
+  const std::string_view name = defaults.name;
   try {
-    const Options options = parse_options(argc, argv, default_epochs);
+    const Options options = parse_options(argc, argv, defaults);
     if (options.help) {
-      std::cout << usage(name, default_epochs);
+      std::cout << usage(defaults);
       return 0;
     }
     set_threads(options.threads);

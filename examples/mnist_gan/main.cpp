@@ -26,11 +26,16 @@ namespace {
 // Epochs of the default run. On the 10,000 digits of scripts/fetch-mnist, 60 epochs are about
 // 9,400 steps of batch 64 and take a few minutes on 2 cores; every digit class is recognisable
 // well before the end (see docs/mnist_gan.md for the measured run).
-constexpr std::uint64_t kDefaultEpochs = 60;
+constexpr examples::ProgramDefaults kDefaults{
+    .name = "mnist_gan",
+    .epochs = 60,
+    // About the last 1,000 steps: MLP samples are speckled without an average.
+    .generator_average_decay = 0.999,
+};
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return examples::run_program<mnist_gan::Generator, mnist_gan::Discriminator>(
-      "mnist_gan", kDefaultEpochs, argc, argv);
+  return examples::run_program<mnist_gan::Generator, mnist_gan::Discriminator>(kDefaults, argc,
+                                                                               argv);
 }

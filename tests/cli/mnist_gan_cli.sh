@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Command-line tests of mnist_gan: bad flags, bad data and bad checkpoints must each give a
+# Command-line tests of the MNIST example programs (mnist_gan, mnist_dcgan): bad flags, bad data and bad checkpoints must each give a
 # message naming the flag or file, what was expected and what was found, a non-zero exit
 # status, and no partial output; good runs must write what --help promises.
 #
-#   mnist_gan_cli.sh PATH/TO/mnist_gan CASE
+#   mnist_gan_cli.sh PATH/TO/PROGRAM CASE
 #
 # Each case runs in a fresh temporary folder with a tiny MNIST-format data set (100 images).
 set -uo pipefail
@@ -141,6 +141,12 @@ case "$case_name" in
       fail "the resumed run's checkpoint differs from the uninterrupted run's"
     diff -q <(cut -d, -f1-5 "$work/whole/log.csv") <(cut -d, -f1-5 "$work/split/log.csv") \
       >/dev/null || fail "the resumed run's statistics differ" ;;
+  default_output_folder_is_named_after_the_program)
+    make_data "$work/data"
+    "$program" --data "$work/data" --epochs 1 --batch-size 10 --threads 1 >/dev/null ||
+      fail "a run without --out failed"
+    [[ -f "$work/runs/$(basename "$program")/checkpoint.gan" ]] ||
+      fail "expected runs/$(basename "$program")/checkpoint.gan, found: $(find "$work/runs")" ;;
   progress_names_the_epoch_of_its_step)
     make_data "$work/data"
     output="$("$program" --data "$work/data" --out "$work/run" --epochs 2 --batch-size 10 \
