@@ -10,12 +10,13 @@
 
 #include <Eigen/Core>
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
-#include <utility>
+#include <vector>
 
 namespace gan {
 
@@ -55,6 +56,16 @@ struct BatchNormChannelsDoNotMatchInput {
 }  // namespace diagnostics
 
 namespace detail {
+
+/// Columns of the [Channels, positions * batch] view in each block of a BatchNorm pass (see
+/// BatchNorm::Layer): the fewest that divide the positions of a sample and give at least 16
+/// values, or all the positions where no fewer do.
+constexpr std::ptrdiff_t batch_norm_block_columns(std::ptrdiff_t positions,
+                                                  std::ptrdiff_t channels) {
+  for (std::ptrdiff_t columns = 1; columns < positions; ++columns)
+    if (positions % columns == 0 && columns * channels >= 16) return columns;
+  return positions;
+}
 
 template <std::size_t Channels, std::size_t InputChannels>
 constexpr bool batch_norm_channels_fit() {
@@ -147,6 +158,9 @@ struct BatchNorm {
 
   /// The layer bound to a scalar type: views into the network's parameter, gradient and
   /// state buffers, and scratch space of its own.
+  ///
+  /// @note A bound layer runs one pass at a time: all passes share its scratch space. A pass
+  ///       runs on the calling thread.
   template <typename Scalar, typename InputShape>
   class Layer {
     // Naming the output shape checks the channel count, also for a layer bound directly.
@@ -158,8 +172,7 @@ struct BatchNorm {
     /// The running mean then the running variance, Channels each.
     static constexpr std::size_t state_count = 2 * Channels;
 
-    explicit Layer(const BatchNorm& spec)
-        : epsilon_(spec.epsilon()), momentum_(spec.momentum()), scratch_(kChannels) {}
+    explicit Layer(const BatchNorm& spec) : epsilon_(spec.epsilon()), momentum_(spec.momentum()) {}
 
     /// Points the layer at its slices of the network's flat parameter and gradient buffers.
     void bind(Scalar* parameters, Scalar* gradients) {
@@ -185,25 +198,26 @@ struct BatchNorm {
     /// writes through the pointer given to bind_state().
     void forward(const Matrix<Scalar>& in, Matrix<Scalar>& out, Mode mode) const {
       check_input(in);
+      Scratch& s = scratch_;
       if (mode == Mode::training) {
-        shift_by_first_column(in);
+        s.shift = first_value_of_each_channel(in);
         sum_over_batch(in, nullptr);
-        batch_statistics(values_per_channel(in));
-        update_running_averages(values_per_channel(in));
+        batch_statistics(in);
+        update_running_averages(in);
       } else {
         running_statistics();
       }
-      Scratch& s = scratch_;
-      s.center = s.mean.template cast<Scalar>();
-      s.scale = (fixed(gamma()).template cast<double>() * s.inverse_std).template cast<Scalar>();
+      spread(s.mean, s.center);
+      spread(gamma().array().template cast<double>() * s.inverse_std, s.scale);
+      spread(beta().array(), s.offset);
 
       // (in - mean) first, then the scale: a value equal to the mean gives exactly beta.
       out.resize(in.rows(), in.cols());
-      const auto center = fixed(std::as_const(s.center));
-      const auto scale = fixed(std::as_const(s.scale));
-      const auto offset = fixed(beta());
-      for (Eigen::Index j = 0; j < values_per_channel(in); ++j)
-        column(out, j) = (column(in, j) - center) * scale + offset;
+      const auto center = lanes(s.center);
+      const auto scale = lanes(s.scale);
+      const auto offset = lanes(s.offset);
+      for (Eigen::Index b = 0; b < block_count(in); ++b)
+        block(out, b) = (block(in, b) - center) * scale + offset;
     }
 
     /// Adds dL/dgamma and dL/dbeta to the gradient buffer when asked, and writes dL/din when
@@ -235,43 +249,73 @@ struct BatchNorm {
     static constexpr Eigen::Index kPositions =
         static_cast<Eigen::Index>(InputShape::size) / kChannels;
 
-    // Compile-time sizes let Eigen unroll or vectorise the per-channel loops over a column.
-    template <typename T>
-    using Column = Eigen::Array<T, kChannels, 1>;
+    // Every pass walks a batch in blocks of kLanes consecutive values, kBlockColumns columns
+    // of the [Channels, positions * batch] view; lane i holds channel i % Channels. Why:
+    // - compile-time sizes let the compiler unroll and vectorise the loop over a block, and a
+    //   block of 16 lanes or more keeps that many independent sums in flight: a column at a
+    //   time, a layer of one channel would be a single chain of dependent additions;
+    // - kBlockColumns divides the positions of a sample, so every sample is a run of whole
+    //   blocks and goes through the same instructions wherever it sits in its batch: in
+    //   inference a sample's output is bitwise the same whatever else is in the batch, also
+    //   where the compiler fuses multiply-adds.
+    static constexpr Eigen::Index kBlockColumns =
+        detail::batch_norm_block_columns(kPositions, kChannels);
+    static constexpr Eigen::Index kLanes = kBlockColumns * kChannels;
 
-    /// Per-channel scratch, sized once so that no pass allocates. Passes run one at a time,
-    /// so one scratch serves them all; it holds nothing from one call to the next.
+    /// Per-lane sums of one pass over a batch, with d = x - shift (see sum_over_batch()).
+    struct LaneSums {
+      std::array<double, kLanes> shift;
+      std::array<double, kLanes> sum;        // of d
+      std::array<double, kLanes> squares;    // of d^2
+      std::array<double, kLanes> gradients;  // of dL/dy
+      std::array<double, kLanes> products;   // of dL/dy * d
+    };
+    /// Up to this many lanes (20 KiB of sums), the sums live on the stack, where the compiler
+    /// can keep them in registers; wider layers keep them in the scratch space.
+    static constexpr bool kSumsOnStack = kLanes <= 512;
+
+    template <typename T>
+    using Lanes = Eigen::Array<T, kLanes, 1>;
+    using Coefficients = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
+
+    /// Scratch space, sized once so that no pass allocates. It holds nothing from one call to
+    /// the next.
     struct Scratch {
-      explicit Scratch(Eigen::Index channels)
-          : shift(channels),
-            sum(channels),
-            sum_of_squares(channels),
-            sum_of_gradients(channels),
-            sum_of_gradient_products(channels),
-            mean(channels),
-            variance(channels),
-            inverse_std(channels),
-            sum_of_gradient_times_xhat(channels),
-            center(channels),
-            scale(channels),
-            gradient_mean(channels),
-            slope(channels) {}
-      // Sums over a batch in double, of d = x - shift (see sum_over_batch).
+      Scratch()
+          : shift(kChannels),
+            sum(kChannels),
+            sum_of_squares(kChannels),
+            sum_of_gradients(kChannels),
+            sum_of_gradient_products(kChannels),
+            mean(kChannels),
+            variance(kChannels),
+            inverse_std(kChannels),
+            sum_of_gradient_times_xhat(kChannels),
+            center(kLanes),
+            scale(kLanes),
+            offset(kLanes),
+            gradient_mean(kLanes),
+            slope(kLanes),
+            lane_sums(kSumsOnStack ? 0 : 1) {}
+      // Per channel, in double: the sums over a batch of d = x - shift (see sum_over_batch)...
       Eigen::ArrayXd shift;
-      Eigen::ArrayXd sum;                       // sum of d
-      Eigen::ArrayXd sum_of_squares;            // sum of d^2
-      Eigen::ArrayXd sum_of_gradients;          // sum of dL/dy
-      Eigen::ArrayXd sum_of_gradient_products;  // sum of dL/dy * d
-      // The statistics a pass normalises with.
+      Eigen::ArrayXd sum;
+      Eigen::ArrayXd sum_of_squares;
+      Eigen::ArrayXd sum_of_gradients;
+      Eigen::ArrayXd sum_of_gradient_products;
+      // ... and the statistics a pass normalises with.
       Eigen::ArrayXd mean;
       Eigen::ArrayXd variance;                    // biased, of the batch; unused in inference
       Eigen::ArrayXd inverse_std;                 // 1 / sqrt(variance + epsilon)
       Eigen::ArrayXd sum_of_gradient_times_xhat;  // dL/dgamma of one backward pass
-      // Coefficients of the elementwise passes, in Scalar.
-      Eigen::Array<Scalar, Eigen::Dynamic, 1> center;
-      Eigen::Array<Scalar, Eigen::Dynamic, 1> scale;
-      Eigen::Array<Scalar, Eigen::Dynamic, 1> gradient_mean;
-      Eigen::Array<Scalar, Eigen::Dynamic, 1> slope;
+      // Per lane, in Scalar: the coefficients of the elementwise passes.
+      Coefficients center;
+      Coefficients scale;
+      Coefficients offset;
+      Coefficients gradient_mean;
+      Coefficients slope;
+      // The lane sums of layers too wide for the stack; empty otherwise.
+      std::vector<LaneSums> lane_sums;
     };
 
     void check_input([[maybe_unused]] const Matrix<Scalar>& in) const {
@@ -282,35 +326,34 @@ struct BatchNorm {
                  "bind() and bind_state() must be called before a pass");
     }
 
-    /// Column j of a batch seen as [Channels, positions * batch]: one value of each channel.
-    /// Every pass walks the batch column by column, so each column goes through the same
-    /// instructions wherever it sits; in inference, a sample's output is then bitwise the
-    /// same whatever else is in its batch, also where the compiler fuses multiply-adds.
-    static Eigen::Map<const Column<Scalar>> column(const Matrix<Scalar>& batch, Eigen::Index j) {
-      return Eigen::Map<const Column<Scalar>>(batch.data() + j * kChannels);
+    static Eigen::Index block_count(const Matrix<Scalar>& batch) { return batch.size() / kLanes; }
+    static Eigen::Map<const Lanes<Scalar>> block(const Matrix<Scalar>& batch, Eigen::Index b) {
+      return Eigen::Map<const Lanes<Scalar>>(batch.data() + b * kLanes);
     }
-    static Eigen::Map<Column<Scalar>> column(Matrix<Scalar>& batch, Eigen::Index j) {
-      return Eigen::Map<Column<Scalar>>(batch.data() + j * kChannels);
+    static Eigen::Map<Lanes<Scalar>> block(Matrix<Scalar>& batch, Eigen::Index b) {
+      return Eigen::Map<Lanes<Scalar>>(batch.data() + b * kLanes);
     }
-    /// A per-channel vector seen with its compile-time length.
+    static Eigen::Map<const Lanes<Scalar>> lanes(const Coefficients& coefficients) {
+      return Eigen::Map<const Lanes<Scalar>>(coefficients.data());
+    }
+    /// Sets each lane's coefficient to its channel's value of a per-channel expression.
     template <typename PerChannel>
-    static auto fixed(const PerChannel& vector) {
-      return Eigen::Map<const Column<typename PerChannel::Scalar>>(vector.data());
-    }
-    template <typename PerChannel>
-    static auto fixed(PerChannel& vector) {
-      return Eigen::Map<Column<typename PerChannel::Scalar>>(vector.data());
+    static void spread(const PerChannel& per_channel, Coefficients& coefficients) {
+      for (Eigen::Index m = 0; m < kBlockColumns; ++m)
+        coefficients.segment(m * kChannels, kChannels) = per_channel.template cast<Scalar>();
     }
 
+    /// The number of values of each channel in a batch.
     static Eigen::Index values_per_channel(const Matrix<Scalar>& in) {
-      return kPositions * in.cols();
+      return in.size() / kChannels;
     }
-    void shift_by_first_column(const Matrix<Scalar>& in) const {
-      fixed(scratch_.shift) = column(in, 0).template cast<double>();
+    static auto first_value_of_each_channel(const Matrix<Scalar>& in) {
+      return in.col(0).head(kChannels).array().template cast<double>();
     }
 
     /// One pass over the batch: per channel, the sums of d = x - shift and d^2 and, when
-    /// grad_out is given, of dL/dy and dL/dy * d, all in double. Why this way:
+    /// grad_out is given, of dL/dy and dL/dy * d, all in double, from scratch_.shift into
+    /// scratch_.sum and the sums after it. Why this way:
     /// - one pass of additions and multiplications; Welford's update would add a division
     ///   per value, and a two-pass mean-then-variance would read the batch twice;
     /// - double accumulators make rounding over large batches negligible for float data;
@@ -318,39 +361,63 @@ struct BatchNorm {
     ///   sum(d^2)/n - (sum(d)/n)^2 from cancelling when a channel's mean is large beside its
     ///   spread, the weakness of the textbook one-pass formula.
     void sum_over_batch(const Matrix<Scalar>& in, const Matrix<Scalar>* grad_out) const {
-      const auto shift = fixed(std::as_const(scratch_.shift));
-      auto sum = fixed(scratch_.sum);
-      auto sum_of_squares = fixed(scratch_.sum_of_squares);
-      sum.setZero();
-      sum_of_squares.setZero();
-      const Eigen::Index columns = values_per_channel(in);
-      if (grad_out == nullptr) {
-        for (Eigen::Index j = 0; j < columns; ++j) {
-          const auto d = column(in, j).template cast<double>() - shift;
-          sum += d;
-          sum_of_squares += d.square();
-        }
-        return;
+      if constexpr (kSumsOnStack) {
+        LaneSums sums;
+        sum_in_lanes(in, grad_out, sums);
+      } else {
+        sum_in_lanes(in, grad_out, scratch_.lane_sums.front());
       }
-      auto sum_of_gradients = fixed(scratch_.sum_of_gradients);
-      auto sum_of_gradient_products = fixed(scratch_.sum_of_gradient_products);
-      sum_of_gradients.setZero();
-      sum_of_gradient_products.setZero();
-      for (Eigen::Index j = 0; j < columns; ++j) {
-        const auto d = column(in, j).template cast<double>() - shift;
-        const auto g = column(*grad_out, j).template cast<double>();
-        sum += d;
-        sum_of_squares += d.square();
-        sum_of_gradients += g;
-        sum_of_gradient_products += g * d;
+    }
+
+    void sum_in_lanes(const Matrix<Scalar>& in, const Matrix<Scalar>* grad_out,
+                      LaneSums& sums) const {
+      for (Eigen::Index i = 0; i < kLanes; ++i) sums.shift[i] = scratch_.shift[i % kChannels];
+      sums.sum.fill(0.0);
+      sums.squares.fill(0.0);
+      sums.gradients.fill(0.0);
+      sums.products.fill(0.0);
+
+      // Plain loops: Eigen 3.4 does not vectorise the conversion of float to double.
+      const Scalar* x = in.data();
+      if (grad_out == nullptr) {
+        for (Eigen::Index b = 0; b < block_count(in); ++b, x += kLanes)
+          for (Eigen::Index i = 0; i < kLanes; ++i) {
+            const double d = static_cast<double>(x[i]) - sums.shift[i];
+            sums.sum[i] += d;
+            sums.squares[i] += d * d;
+          }
+      } else {
+        const Scalar* g = grad_out->data();
+        for (Eigen::Index b = 0; b < block_count(in); ++b, x += kLanes, g += kLanes)
+          for (Eigen::Index i = 0; i < kLanes; ++i) {
+            const double d = static_cast<double>(x[i]) - sums.shift[i];
+            const double gradient = static_cast<double>(g[i]);
+            sums.sum[i] += d;
+            sums.squares[i] += d * d;
+            sums.gradients[i] += gradient;
+            sums.products[i] += gradient * d;
+          }
+      }
+
+      Scratch& s = scratch_;
+      s.sum.setZero();
+      s.sum_of_squares.setZero();
+      s.sum_of_gradients.setZero();
+      s.sum_of_gradient_products.setZero();
+      for (Eigen::Index i = 0; i < kLanes; ++i) {
+        const Eigen::Index c = i % kChannels;
+        s.sum[c] += sums.sum[i];
+        s.sum_of_squares[c] += sums.squares[i];
+        s.sum_of_gradients[c] += sums.gradients[i];
+        s.sum_of_gradient_products[c] += sums.products[i];
       }
     }
 
     /// Mean, biased variance and 1 / sqrt(variance + epsilon) of each channel, from the sums
-    /// of sum_over_batch() over `count` values per channel.
-    void batch_statistics(Eigen::Index count) const {
+    /// of sum_over_batch().
+    void batch_statistics(const Matrix<Scalar>& in) const {
       Scratch& s = scratch_;
-      const double n = static_cast<double>(count);
+      const double n = static_cast<double>(values_per_channel(in));
       s.mean = s.shift + s.sum / n;
       // Rounding can leave a channel without spread a hair below zero.
       s.variance = (s.sum_of_squares / n - (s.sum / n).square()).max(0.0);
@@ -364,15 +431,15 @@ struct BatchNorm {
     }
 
     /// Moves the running averages towards this batch's mean and unbiased variance.
-    void update_running_averages(Eigen::Index count) const {
+    void update_running_averages(const Matrix<Scalar>& in) const {
       const Scratch& s = scratch_;
       const double keep = 1.0 - momentum_;
       running_mean() = (keep * running_mean().array().template cast<double>() + momentum_ * s.mean)
                            .template cast<Scalar>()
                            .matrix();
       // The unbiased variance of a single value is undefined: keep the old average.
-      if (count < 2) return;
-      const double n = static_cast<double>(count);
+      const double n = static_cast<double>(values_per_channel(in));
+      if (n < 2) return;
       const double unbiased = momentum_ * n / (n - 1.0);
       running_variance() =
           (keep * running_variance().array().template cast<double>() + unbiased * s.variance)
@@ -387,33 +454,32 @@ struct BatchNorm {
                                            Matrix<Scalar>* grad_in, bool accumulate) const {
       if (grad_in == nullptr && !accumulate) return;
       Scratch& s = scratch_;
-      const Eigen::Index count = values_per_channel(in);
-      shift_by_first_column(in);
+      s.shift = first_value_of_each_channel(in);
       sum_over_batch(in, &grad_out);
-      batch_statistics(count);
+      batch_statistics(in);
       // sum(g * (x - mean)) = sum(g * d) - (mean - shift) * sum(g)
       s.sum_of_gradient_times_xhat =
           s.inverse_std * (s.sum_of_gradient_products - (s.mean - s.shift) * s.sum_of_gradients);
       if (accumulate) add_parameter_gradients();
       if (grad_in == nullptr) return;
 
-      // dL/dx = (g - gradient_mean) * scale + (x - mean) * slope, per channel, with
-      // scale = gamma * inverse_std and slope = -scale * inverse_std * sum(g * xhat) / n.
-      const double n = static_cast<double>(count);
-      const auto gamma_double = fixed(gamma()).template cast<double>();
-      s.center = s.mean.template cast<Scalar>();
-      s.scale = (gamma_double * s.inverse_std).template cast<Scalar>();
-      s.gradient_mean = (s.sum_of_gradients / n).template cast<Scalar>();
-      s.slope = (-gamma_double * s.inverse_std.square() * s.sum_of_gradient_times_xhat / n)
-                    .template cast<Scalar>();
+      // dL/dx = (g - gradient_mean) * scale + (x - mean) * slope, with scale = gamma *
+      // inverse_std and slope = -scale * inverse_std * sum(g * xhat) / n. Subtracting first
+      // gives exactly 0 for a channel with one value per batch.
+      const double n = static_cast<double>(values_per_channel(in));
+      const auto gamma_double = gamma().array().template cast<double>();
+      spread(s.mean, s.center);
+      spread(gamma_double * s.inverse_std, s.scale);
+      spread(s.sum_of_gradients / n, s.gradient_mean);
+      spread(-gamma_double * s.inverse_std.square() * s.sum_of_gradient_times_xhat / n, s.slope);
       grad_in->resize(in.rows(), in.cols());
-      const auto center = fixed(std::as_const(s.center));
-      const auto scale = fixed(std::as_const(s.scale));
-      const auto gradient_mean = fixed(std::as_const(s.gradient_mean));
-      const auto slope = fixed(std::as_const(s.slope));
-      for (Eigen::Index j = 0; j < count; ++j)
-        column(*grad_in, j) =
-            (column(grad_out, j) - gradient_mean) * scale + (column(in, j) - center) * slope;
+      const auto center = lanes(s.center);
+      const auto scale = lanes(s.scale);
+      const auto gradient_mean = lanes(s.gradient_mean);
+      const auto slope = lanes(s.slope);
+      for (Eigen::Index b = 0; b < block_count(in); ++b)
+        block(*grad_in, b) =
+            (block(grad_out, b) - gradient_mean) * scale + (block(in, b) - center) * slope;
     }
 
     /// The running statistics are constants, so the layer is affine:
@@ -431,11 +497,11 @@ struct BatchNorm {
         add_parameter_gradients();
       }
       if (grad_in == nullptr) return;
-      s.scale = (fixed(gamma()).template cast<double>() * s.inverse_std).template cast<Scalar>();
+      spread(gamma().array().template cast<double>() * s.inverse_std, s.scale);
       grad_in->resize(in.rows(), in.cols());
-      const auto scale = fixed(std::as_const(s.scale));
-      for (Eigen::Index j = 0; j < values_per_channel(in); ++j)
-        column(*grad_in, j) = column(grad_out, j) * scale;
+      const auto scale = lanes(s.scale);
+      for (Eigen::Index b = 0; b < block_count(in); ++b)
+        block(*grad_in, b) = block(grad_out, b) * scale;
     }
 
     /// Adds sum(g * xhat) to dL/dgamma and sum(g) to dL/dbeta.

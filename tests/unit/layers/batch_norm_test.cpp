@@ -38,6 +38,7 @@
 #include <limits>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 namespace {
 
@@ -46,6 +47,15 @@ using gan::Mode;
 
 static_assert(gan::LayerSpec<gan::BatchNorm<4>, gan::Shape<4>>);
 static_assert(gan::LayerSpec<gan::BatchNorm<4>, gan::Shape<4, 3, 5>, double>);
+
+// A pass walks a batch in blocks of whole columns of the [Channels, positions * batch] view:
+// the fewest that divide a sample's positions and give 16 values, else all the positions.
+static_assert(gan::detail::batch_norm_block_columns(28 * 28, 1) == 16);
+static_assert(gan::detail::batch_norm_block_columns(4 * 6, 2) == 8);
+static_assert(gan::detail::batch_norm_block_columns(3 * 5, 2) == 15);
+static_assert(gan::detail::batch_norm_block_columns(7 * 7, 1) == 49);
+static_assert(gan::detail::batch_norm_block_columns(1, 4) == 1);
+static_assert(gan::detail::batch_norm_block_columns(4 * 4, 1024) == 1);
 
 /// Random gamma (magnitude in [0.5, 1.5], either sign), beta, running mean and running
 /// variance (in [0.5, 2]) for a bound BatchNorm layer, so that no term of a gradient vanishes
@@ -297,29 +307,61 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(inference_normalises_with_the_running_averages_and
   BOOST_TEST(bound.state == state_before, boost::test_tools::per_element());
 }
 
-BOOST_AUTO_TEST_CASE(inference_output_of_a_sample_does_not_depend_on_its_batch) {
-  // Shape [3, 3, 5]: 45 features, 15 values per channel and sample.
-  BoundBatchNorm<float, 3, gan::Shape<3, 3, 5>> bound;
+/// Runs a bound BatchNorm<Channels> on InputShape over one sample placed first among two
+/// others and last among four others of another scale, in both modes; returns whether the
+/// sample's two output columns are bitwise equal in inference mode and whether they differ by
+/// more than rounding in training mode.
+template <std::size_t Channels, typename InputShape>
+std::pair<bool, bool> same_sample_in_two_batches() {
+  BoundBatchNorm<float, Channels, InputShape> bound;
   gan::Rng rng(7);
   bound.randomise(rng);
-  const gan::Matrix<float> sample = gan::testing::random_input<float>(45, 1, rng);
-
-  // The sample first among two others, and last among four others of another scale.
-  gan::Matrix<float> first(45, 3);
-  first << sample, gan::testing::random_input<float>(45, 2, rng);
-  gan::Matrix<float> last(45, 5);
-  last << (4.0f * gan::testing::random_input<float>(45, 4, rng).array() + 3.0f).matrix(), sample;
+  const Eigen::Index rows = bound.kFeatures;
+  const gan::Matrix<float> sample = gan::testing::random_input<float>(rows, 1, rng);
+  gan::Matrix<float> first(rows, 3);
+  first << sample, gan::testing::random_input<float>(rows, 2, rng);
+  gan::Matrix<float> last(rows, 5);
+  last << (4.0f * gan::testing::random_input<float>(rows, 4, rng).array() + 3.0f).matrix(), sample;
 
   gan::Matrix<float> output_first;
   gan::Matrix<float> output_last;
   bound.layer.forward(first, output_first, Mode::inference);
   bound.layer.forward(last, output_last, Mode::inference);
-  BOOST_TEST((output_first.col(0) == output_last.col(4)));
-
-  // In training mode the same sample comes out differently: the test could tell.
+  const bool same_in_inference = output_first.col(0) == output_last.col(4);
   bound.layer.forward(first, output_first, Mode::training);
   bound.layer.forward(last, output_last, Mode::training);
-  BOOST_TEST(!output_first.col(0).isApprox(output_last.col(4), 1e-3f));
+  const bool differs_in_training = !output_first.col(0).isApprox(output_last.col(4), 1e-3f);
+  return {same_in_inference, differs_in_training};
+}
+
+BOOST_AUTO_TEST_CASE(inference_output_of_a_sample_does_not_depend_on_its_batch) {
+  // One block per sample ([3, 3, 5]), several ([1, 8, 8]: four blocks of 16), dense.
+  // In training mode the sample comes out differently: the comparison could tell.
+  const auto [same_image, differs_image] = same_sample_in_two_batches<3, gan::Shape<3, 3, 5>>();
+  BOOST_TEST(same_image);
+  BOOST_TEST(differs_image);
+  const auto [same_blocks, differs_blocks] = same_sample_in_two_batches<1, gan::Shape<1, 8, 8>>();
+  BOOST_TEST(same_blocks);
+  BOOST_TEST(differs_blocks);
+  const auto [same_dense, differs_dense] = same_sample_in_two_batches<5, gan::Shape<5>>();
+  BOOST_TEST(same_dense);
+  BOOST_TEST(differs_dense);
+}
+
+BOOST_AUTO_TEST_CASE(inference_output_is_the_same_in_a_batch_of_one) {
+  // Sampling one image at a time gives the images of a batch.
+  BoundBatchNorm<float, 3, gan::Shape<3, 3, 5>> bound;
+  gan::Rng rng(9);
+  bound.randomise(rng);
+  const gan::Matrix<float> batch = gan::testing::random_input<float>(45, 4, rng);
+  gan::Matrix<float> output_batch;
+  bound.layer.forward(batch, output_batch, Mode::inference);
+  for (Eigen::Index j = 0; j < 4; ++j) {
+    const gan::Matrix<float> sample = batch.col(j);
+    gan::Matrix<float> output_sample;
+    bound.layer.forward(sample, output_sample, Mode::inference);
+    BOOST_TEST((output_sample.col(0) == output_batch.col(j)), "sample " << j);
+  }
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(a_batch_of_one_gives_beta_and_keeps_the_running_variance, Scalar,
@@ -366,6 +408,18 @@ BOOST_AUTO_TEST_CASE(image_gradients_match_finite_differences_in_training_mode) 
 
 BOOST_AUTO_TEST_CASE(image_gradients_match_finite_differences_in_inference_mode) {
   check_gradients_in<2, gan::Shape<2, 3, 5>>(Mode::inference, 2);
+}
+
+BOOST_AUTO_TEST_CASE(gradients_match_finite_differences_with_several_blocks_per_sample) {
+  // [2, 4, 6]: blocks of 8 positions, three per sample (see batch_norm_block_columns).
+  for (const Mode mode : {Mode::training, Mode::inference})
+    check_gradients_in<2, gan::Shape<2, 4, 6>>(mode, 2);
+}
+
+BOOST_AUTO_TEST_CASE(gradients_match_finite_differences_for_a_wide_dense_input) {
+  // 600 features: too many sums for the stack, so they go to the layer's scratch space.
+  for (const Mode mode : {Mode::training, Mode::inference})
+    check_gradients_in<600, gan::Shape<600>>(mode, 3);
 }
 
 BOOST_AUTO_TEST_CASE(gradients_of_a_batch_of_one_match_finite_differences) {
