@@ -15,21 +15,30 @@
 #include <boost/test/unit_test.hpp>
 
 #include <gan/core/concepts.hpp>
+#include <gan/core/error.hpp>
 #include <gan/core/random.hpp>
 #include <gan/core/shape.hpp>
 #include <gan/core/tensor.hpp>
 #include <gan/layers/batch_norm.hpp>
 #include <gan/layers/dense.hpp>
+#include <gan/layers/leaky_relu.hpp>
+#include <gan/layers/relu.hpp>
 #include <gan/layers/reshape.hpp>
 #include <gan/layers/tanh.hpp>
+#include <gan/losses/non_saturating.hpp>
 #include <gan/nn/mode.hpp>
 #include <gan/nn/network.hpp>
 #include <gan/nn/sequential.hpp>
+#include <gan/noise/priors.hpp>
+#include <gan/optim/adam.hpp>
 #include <gan/testing/gradient_check.hpp>
+#include <gan/train/alternating_trainer.hpp>
 
 #include "support/expected_errors.hpp"
 #include "support/layer_checks.hpp"
 #include "support/numeric_checks.hpp"
+#include "support/temporary_files.hpp"
+#include "support/trainer_fixtures.hpp"
 
 #include <array>
 #include <cmath>
@@ -469,6 +478,39 @@ BOOST_AUTO_TEST_CASE(a_network_keeps_the_running_averages_in_its_state) {
   const gan::Matrix<double> output_pair = net.forward(pair, Mode::inference);
   const gan::Matrix<double> output_alone = net.forward(alone, Mode::inference);
   BOOST_TEST((output_pair.col(0) == output_alone.col(0)));
+}
+
+BOOST_AUTO_TEST_CASE(checkpoints_keep_the_running_averages_and_the_settings) {
+  using G = gan::Sequential<gan::Dense<3, 4>, gan::BatchNorm<4>, gan::Relu, gan::Dense<4, 2>>;
+  using D = gan::Sequential<gan::Dense<2, 4>, gan::BatchNorm<4>, gan::LeakyRelu, gan::Dense<4, 1>>;
+  using Trainer =
+      gan::AlternatingTrainer<G, D, gan::NonSaturatingLoss, gan::Adam, gan::StandardNormal, double>;
+  const auto options = options_with<Trainer>(7);
+  Trainer trainer(options);
+  for (std::uint64_t step = 0; step < 3; ++step) trainer.step(real_batch<double>(step, 2, 5));
+  const gan::Vector<double> generator_state = trainer.generator().state();
+  const gan::Vector<double> discriminator_state = trainer.discriminator().state();
+  BOOST_TEST(generator_state != vector_of<double>({0, 0, 0, 0, 1, 1, 1, 1}));
+
+  TemporaryDirectory dir;
+  trainer.save_checkpoint(dir.path() / "a.ckpt");
+  auto other_seed = options;
+  other_seed.seed = 8;
+  Trainer loaded(other_seed);
+  loaded.load_checkpoint(dir.path() / "a.ckpt");
+  BOOST_TEST(gan::Vector<double>(loaded.generator().state()) == generator_state);
+  BOOST_TEST(gan::Vector<double>(loaded.discriminator().state()) == discriminator_state);
+  for (std::uint64_t step = 3; step < 5; ++step) {
+    const gan::Matrix<double> real = real_batch<double>(step, 2, 5);
+    BOOST_TEST(loaded.step(real).generator_loss == trainer.step(real).generator_loss);
+  }
+
+  // Another momentum is another architecture: the checkpoint is refused.
+  const G slower{gan::Dense<3, 4>{}, gan::BatchNorm<4>({.momentum = 0.01}), gan::Relu{},
+                 gan::Dense<4, 2>{}};
+  Trainer other_settings(options, slower);
+  check_throws<gan::CheckpointError>([&] { other_settings.load_checkpoint(dir.path() / "a.ckpt"); },
+                                     {"momentum 0.01"});
 }
 
 BOOST_AUTO_TEST_CASE(backward_adds_parameter_gradients_only_when_asked) {
