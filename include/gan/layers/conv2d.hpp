@@ -27,9 +27,9 @@ namespace gan {
 ///
 /// Each pass copies the input's windows into a column matrix (detail/im2col.hpp) and multiplies
 /// it by W in one GEMM, whose result is the output batch as it is laid out. The column matrix
-/// is a workspace of the layer, reused while the batch size stays the same, and rebuilt rather
-/// than kept in the backward pass, so that a network's memory holds one, not one per layer
-/// and pass. A layer therefore runs one pass at a time.
+/// lives in storage shared by the thread's convolution layers (detail::shared_columns), and
+/// is rebuilt rather than kept for the backward pass, so that memory holds one, not one per
+/// layer and pass.
 ///
 /// Default initialisation: weights and bias uniform on [-1/sqrt(fan_in), 1/sqrt(fan_in)] with
 /// fan_in = InChannels * Kernel * Kernel, PyTorch's default for nn.Conv2d.
@@ -100,16 +100,15 @@ struct Conv2d {
         parameters_[i] = static_cast<Scalar>(rng.uniform(-bound, bound));
     }
 
-    /// out [OutputShape::size, batch] = W * im2col(in) (+ b per channel). Not safe to call on
-    /// one layer from two threads at once: the column matrix is the layer's.
+    /// out [OutputShape::size, batch] = W * im2col(in) (+ b per channel).
     void forward(const Matrix<Scalar>& in, Matrix<Scalar>& out) const {
       const Eigen::Index batch = in.cols();
-      columns_.resize(kPatchSize, kOutputPixels * batch);
-      detail::im2col<Geometry>(in.data(), batch, columns_.data());
+      MatrixMap<Scalar> columns = detail::shared_columns<Scalar>(kPatchSize, kOutputPixels * batch);
+      detail::im2col<Geometry>(in.data(), batch, columns.data());
 
       out.resize(OutputShape::size, batch);
       MatrixMap<Scalar> out_pixels(out.data(), OutChannels, kOutputPixels * batch);
-      out_pixels.noalias() = weights() * columns_;
+      out_pixels.noalias() = weights() * columns;
       if constexpr (BiasMode == Bias::learned) out_pixels.colwise() += bias();
     }
 
@@ -122,23 +121,23 @@ struct Conv2d {
       const Eigen::Index batch = grad_out.cols();
       const Eigen::Map<const Matrix<Scalar>> grad_out_pixels(grad_out.data(), OutChannels,
                                                              kOutputPixels * batch);
-      columns_.resize(kPatchSize, kOutputPixels * batch);
+      MatrixMap<Scalar> columns = detail::shared_columns<Scalar>(kPatchSize, kOutputPixels * batch);
       if (accumulate_parameter_gradients) {
         // The columns are unfolded again rather than kept from the forward pass: unfolding
         // takes a few percent of the time of the matrix products, while keeping them would
         // hold a column matrix per layer and pass in memory.
-        detail::im2col<Geometry>(in.data(), batch, columns_.data());
+        detail::im2col<Geometry>(in.data(), batch, columns.data());
         MatrixMap<Scalar> grad_weights(gradients_, OutChannels, kPatchSize);
-        grad_weights.noalias() += grad_out_pixels * columns_.transpose();
+        grad_weights.noalias() += grad_out_pixels * columns.transpose();
         if constexpr (BiasMode == Bias::learned) {
           VectorMap<Scalar> grad_bias(gradients_ + kWeightCount, OutChannels);
           grad_bias.noalias() += grad_out_pixels.rowwise().sum();
         }
       }
       if (grad_in != nullptr) {
-        columns_.noalias() = weights().transpose() * grad_out_pixels;
+        columns.noalias() = weights().transpose() * grad_out_pixels;
         grad_in->resize(InputShape::size, batch);
-        detail::col2im<Geometry>(columns_.data(), batch, grad_in->data());
+        detail::col2im<Geometry>(columns.data(), batch, grad_in->data());
       }
     }
 
@@ -157,8 +156,6 @@ struct Conv2d {
    private:
     Scalar* parameters_ = nullptr;
     Scalar* gradients_ = nullptr;
-    // The unfolded input (or gradient), [Kernel * Kernel * InChannels, Ho * Wo * batch].
-    mutable Matrix<Scalar> columns_;
   };
 };
 

@@ -29,8 +29,8 @@ namespace gan {
 ///
 /// Forward multiplies the input by W^T in one GEMM and sums the resulting windows into the
 /// output (col2im, detail/im2col.hpp); backward unfolds the output gradient (im2col) and
-/// multiplies. The column matrix is a workspace of the layer, as in Conv2d, so a layer runs
-/// one pass at a time.
+/// multiplies. The column matrix lives in storage shared by the thread's convolution layers,
+/// as in Conv2d.
 ///
 /// Default initialisation: weights and bias uniform on [-1/sqrt(fan_in), 1/sqrt(fan_in)], as
 /// PyTorch initialises nn.ConvTranspose2d. PyTorch computes fan_in from its weight tensor
@@ -119,16 +119,15 @@ struct ConvTranspose2d {
         parameters_[i] = static_cast<Scalar>(rng.uniform(-bound, bound));
     }
 
-    /// out [OutputShape::size, batch] = col2im(W^T in) (+ b per channel). Not safe to call on
-    /// one layer from two threads at once: the column matrix is the layer's.
+    /// out [OutputShape::size, batch] = col2im(W^T in) (+ b per channel).
     void forward(const Matrix<Scalar>& in, Matrix<Scalar>& out) const {
       const Eigen::Index batch = in.cols();
       const Eigen::Map<const Matrix<Scalar>> in_pixels(in.data(), InChannels, kInputPixels * batch);
-      columns_.resize(kPatchSize, kInputPixels * batch);
-      columns_.noalias() = weights().transpose() * in_pixels;
+      MatrixMap<Scalar> columns = detail::shared_columns<Scalar>(kPatchSize, kInputPixels * batch);
+      columns.noalias() = weights().transpose() * in_pixels;
 
       out.resize(OutputShape::size, batch);
-      detail::col2im<Geometry>(columns_.data(), batch, out.data());
+      detail::col2im<Geometry>(columns.data(), batch, out.data());
       if constexpr (BiasMode == Bias::learned) {
         MatrixMap<Scalar> out_pixels(out.data(), OutChannels, kOutputPixels * batch);
         out_pixels.colwise() += bias();
@@ -142,14 +141,14 @@ struct ConvTranspose2d {
                   bool accumulate_parameter_gradients) {
       if (!accumulate_parameter_gradients && grad_in == nullptr) return;
       const Eigen::Index batch = grad_out.cols();
-      columns_.resize(kPatchSize, kInputPixels * batch);
-      detail::im2col<Geometry>(grad_out.data(), batch, columns_.data());
+      MatrixMap<Scalar> columns = detail::shared_columns<Scalar>(kPatchSize, kInputPixels * batch);
+      detail::im2col<Geometry>(grad_out.data(), batch, columns.data());
 
       if (accumulate_parameter_gradients) {
         const Eigen::Map<const Matrix<Scalar>> in_pixels(in.data(), InChannels,
                                                          kInputPixels * batch);
         MatrixMap<Scalar> grad_weights(gradients_, InChannels, kPatchSize);
-        grad_weights.noalias() += in_pixels * columns_.transpose();
+        grad_weights.noalias() += in_pixels * columns.transpose();
         if constexpr (BiasMode == Bias::learned) {
           const Eigen::Map<const Matrix<Scalar>> grad_out_pixels(grad_out.data(), OutChannels,
                                                                  kOutputPixels * batch);
@@ -160,7 +159,7 @@ struct ConvTranspose2d {
       if (grad_in != nullptr) {
         grad_in->resize(InputShape::size, batch);
         MatrixMap<Scalar> grad_in_pixels(grad_in->data(), InChannels, kInputPixels * batch);
-        grad_in_pixels.noalias() = weights() * columns_;
+        grad_in_pixels.noalias() = weights() * columns;
       }
     }
 
@@ -181,7 +180,6 @@ struct ConvTranspose2d {
     Scalar* parameters_ = nullptr;
     Scalar* gradients_ = nullptr;
     // W^T in, or the unfolded output gradient: [Kernel * Kernel * OutChannels, H * W * batch].
-    mutable Matrix<Scalar> columns_;
   };
 };
 

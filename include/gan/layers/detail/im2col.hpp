@@ -2,12 +2,28 @@
 // im2col and col2im: the copies that turn a convolution into one matrix product.
 #pragma once
 
+#include <gan/core/tensor.hpp>
+
 #include <Eigen/Core>
 
 #include <algorithm>
 #include <cstddef>
 
 namespace gan::detail {
+
+/// The column matrix of a convolution pass, [rows, cols], in storage shared by every
+/// convolution layer of the calling thread. A pass fills it, multiplies and is done with it
+/// before the next layer runs, so one buffer, as large as the largest pass needs, serves a
+/// whole network, and every network of the thread: a DCGAN's generator and discriminator
+/// at batch 64 need 13 MB instead of 38 MB for a matrix per layer. It only grows, so
+/// training allocates nothing once the first step has sized it. Its contents are left as
+/// they were; each pass writes every value it reads.
+template <typename Scalar>
+MatrixMap<Scalar> shared_columns(Eigen::Index rows, Eigen::Index cols) {
+  thread_local Vector<Scalar> storage;
+  if (storage.size() < rows * cols) storage.resize(rows * cols);
+  return MatrixMap<Scalar>(storage.data(), rows, cols);
+}
 
 /// Where a convolution's kernel windows lie on an image of Channels x Height x Width, stored
 /// channels-last (value (h * Width + w) * Channels + c). Window (oy, ox) covers rows
