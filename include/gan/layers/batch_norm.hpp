@@ -169,6 +169,8 @@ struct BatchNorm {
    public:
     /// gamma then beta, Channels each.
     static constexpr std::size_t parameter_count = 2 * Channels;
+    /// backward() never reads `out`, so an activation may run in place over it.
+    static constexpr bool backward_reads_output = false;
     /// The running mean then the running variance, Channels each.
     static constexpr std::size_t state_count = 2 * Channels;
 

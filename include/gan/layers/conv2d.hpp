@@ -85,6 +85,8 @@ struct Conv2d {
     /// W ([OutChannels, Kernel * Kernel * InChannels], column-major), then b (OutChannels)
     /// when the bias is learned.
     static constexpr std::size_t parameter_count = kWeightCount + kBiasCount;
+    /// backward() never reads `out`, so an activation may run in place over it.
+    static constexpr bool backward_reads_output = false;
 
     explicit Layer(const Conv2d&) {}
 

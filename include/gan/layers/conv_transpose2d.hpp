@@ -103,6 +103,8 @@ struct ConvTranspose2d {
     /// W ([InChannels, Kernel * Kernel * OutChannels], column-major), then b (OutChannels)
     /// when the bias is learned.
     static constexpr std::size_t parameter_count = kWeightCount + kBiasCount;
+    /// backward() never reads `out`, so an activation may run in place over it.
+    static constexpr bool backward_reads_output = false;
 
     explicit Layer(const ConvTranspose2d&) {}
 

@@ -38,6 +38,8 @@ struct Dense {
    public:
     /// W (Out x In, column-major) followed by b (Out).
     static constexpr std::size_t parameter_count = Out * In + Out;
+    /// backward() never reads `out`, so an activation may run in place over it.
+    static constexpr bool backward_reads_output = false;
 
     explicit Layer(const Dense&) {}
 

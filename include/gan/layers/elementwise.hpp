@@ -10,13 +10,18 @@
 namespace gan::detail {
 
 /// The bound layer of an elementwise activation. Function supplies
-///   apply(in, out)                          out = f(in), same shape
-///   gradient(in, out, grad_out, grad_in)    grad_in = grad_out * f'(in)
-/// given the activation spec (which holds any setting, such as a slope).
+///   apply(in, out)                      out = f(in), same shape; `out` may be `in` itself
+///   gradient(out, grad_out, grad_in)    grad_in = grad_out * f'(in), from the output alone
+/// given the activation spec (which holds any setting, such as a slope). Because the gradient
+/// needs only the output, a Network runs these layers in place over the output of a layer
+/// whose own backward pass does not read it (Dense, convolutions, batch norm): the two share
+/// one buffer, and a pass keeps one matrix less.
 template <typename Function, typename Scalar>
 class ElementwiseLayer {
  public:
   static constexpr std::size_t parameter_count = 0;
+  /// forward() may write over its input, and backward() reads only the output.
+  static constexpr bool can_run_in_place = true;
 
   explicit ElementwiseLayer(const Function& function) : function_(function) {}
 
@@ -28,11 +33,13 @@ class ElementwiseLayer {
     function_.apply(in, out);
   }
 
-  void backward(const Matrix<Scalar>& in, const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
-                Matrix<Scalar>* grad_in, bool /*accumulate_parameter_gradients*/) const {
+  /// `in` is not read: in place, it is the output itself.
+  void backward(const Matrix<Scalar>& /*in*/, const Matrix<Scalar>& out,
+                const Matrix<Scalar>& grad_out, Matrix<Scalar>* grad_in,
+                bool /*accumulate_parameter_gradients*/) const {
     if (grad_in == nullptr) return;
-    grad_in->resize(in.rows(), in.cols());
-    function_.gradient(in, out, grad_out, *grad_in);
+    grad_in->resize(out.rows(), out.cols());
+    function_.gradient(out, grad_out, *grad_in);
   }
 
  private:

@@ -22,9 +22,8 @@ struct Identity {
   }
 
   template <typename Scalar>
-  void gradient(const Matrix<Scalar>& in, const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
+  void gradient(const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
                 Matrix<Scalar>& grad_in) const {
-    (void)in;
     (void)out;
     grad_in = grad_out;
   }

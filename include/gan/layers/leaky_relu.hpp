@@ -44,11 +44,12 @@ struct LeakyRelu {
     out = in.cwiseMax(in * static_cast<Scalar>(slope_));
   }
 
+  /// With a slope in [0, 1), out > 0 exactly where in > 0, so the output alone tells the
+  /// slope.
   template <typename Scalar>
-  void gradient(const Matrix<Scalar>& in, const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
+  void gradient(const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
                 Matrix<Scalar>& grad_in) const {
-    (void)out;
-    grad_in = (in.array() > Scalar(0)).select(grad_out, grad_out * static_cast<Scalar>(slope_));
+    grad_in = (out.array() > Scalar(0)).select(grad_out, grad_out * static_cast<Scalar>(slope_));
   }
 
   template <typename Scalar, typename InputShape>

@@ -21,11 +21,11 @@ struct Relu {
     out = in.cwiseMax(Scalar(0));
   }
 
+  /// out > 0 exactly where in > 0, so the output alone tells the slope.
   template <typename Scalar>
-  void gradient(const Matrix<Scalar>& in, const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
+  void gradient(const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
                 Matrix<Scalar>& grad_in) const {
-    (void)out;
-    grad_in = (in.array() > Scalar(0)).select(grad_out, Scalar(0));
+    grad_in = (out.array() > Scalar(0)).select(grad_out, Scalar(0));
   }
 
   template <typename Scalar, typename InputShape>

@@ -53,6 +53,8 @@ template <typename Scalar>
 class PassThroughLayer {
  public:
   static constexpr std::size_t parameter_count = 0;
+  /// backward() never reads `out`, so an activation may run in place over it.
+  static constexpr bool backward_reads_output = false;
 
   template <typename Spec>
   explicit PassThroughLayer(const Spec&) {}

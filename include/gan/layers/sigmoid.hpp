@@ -25,9 +25,8 @@ struct Sigmoid {
   }
 
   template <typename Scalar>
-  void gradient(const Matrix<Scalar>& in, const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
+  void gradient(const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
                 Matrix<Scalar>& grad_in) const {
-    (void)in;
     grad_in = grad_out.array() * out.array() * (Scalar(1) - out.array());
   }
 

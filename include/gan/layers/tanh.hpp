@@ -22,9 +22,8 @@ struct Tanh {
   }
 
   template <typename Scalar>
-  void gradient(const Matrix<Scalar>& in, const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
+  void gradient(const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
                 Matrix<Scalar>& grad_in) const {
-    (void)in;
     grad_in = grad_out.array() * (Scalar(1) - out.array().square());
   }
 

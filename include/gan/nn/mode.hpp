@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Training and inference modes of a forward pass, and how a Network calls a layer in either.
+// Training and inference modes of a forward pass, and how a Network calls a layer: in either
+// mode, and in place or not.
 #pragma once
 
 #include <gan/core/tensor.hpp>
@@ -57,6 +58,27 @@ constexpr std::size_t state_count_of() {
     return Layer::state_count;
   else
     return 0;
+}
+
+/// Whether a layer may write its output over its input, and computes its input gradient from
+/// its output alone (the elementwise activations): it declares can_run_in_place = true.
+template <typename Layer>
+constexpr bool can_run_in_place() {
+  if constexpr (requires { Layer::can_run_in_place; })
+    return Layer::can_run_in_place;
+  else
+    return false;
+}
+
+/// Whether a layer's backward pass reads its own output. Layers that do not (Dense,
+/// convolutions, batch norm) declare backward_reads_output = false, which lets an activation
+/// after them run in place; a layer that says nothing is taken to read it.
+template <typename Layer>
+constexpr bool backward_reads_output() {
+  if constexpr (requires { Layer::backward_reads_output; })
+    return Layer::backward_reads_output;
+  else
+    return true;
 }
 
 template <typename Scalar, typename Layer>

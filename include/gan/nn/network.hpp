@@ -39,7 +39,9 @@ class Network;
 /// network has one of its own for the common case, and a caller that needs two passes alive at
 /// once (a discriminator on a real and on a fake batch) passes its own. Buffers are sized on
 /// first use and reused while the batch size stays the same, so a training step allocates no
-/// memory.
+/// memory. A pass keeps one output per layer, except for activations, which run in place over
+/// the output before them where that output is not needed again; the gradients between
+/// layers live in two buffers of the network, shared by all its passes.
 ///
 /// Layers with running state (batch norm's running averages) keep it in a third flat vector,
 /// state(), which is not trained: forward passes in Mode::training update it, checkpoints
@@ -85,6 +87,21 @@ class Network<Sequential<Layers...>, Scalar> {
   }
   static constexpr auto kStateOffsets = state_offsets(std::make_index_sequence<layer_count>{});
 
+  // Where each layer's output is kept in an Activations object: its own slot, or, for a
+  // layer that runs in place (an activation), the slot of the layer before it when that
+  // layer's backward pass does not read its own output (see detail::can_run_in_place).
+  template <std::size_t... I>
+  static constexpr std::array<std::size_t, layer_count> output_slots(std::index_sequence<I...>) {
+    constexpr std::array<bool, layer_count> in_place{detail::can_run_in_place<LayerAt<I>>()...};
+    constexpr std::array<bool, layer_count> reads_output{
+        detail::backward_reads_output<LayerAt<I>>()...};
+    std::array<std::size_t, layer_count> slot{};
+    for (std::size_t i = 0; i < layer_count; ++i)
+      slot[i] = i > 0 && in_place[i] && !reads_output[i - 1] ? slot[i - 1] : i;
+    return slot;
+  }
+  static constexpr auto kOutputSlot = output_slots(std::make_index_sequence<layer_count>{});
+
  public:
   /// Total number of trainable scalars.
   static constexpr std::size_t parameter_count = kOffsets[layer_count];
@@ -95,7 +112,7 @@ class Network<Sequential<Layers...>, Scalar> {
   class Activations {
    public:
     /// The network's output of the last forward pass, [output_size, batch].
-    const Matrix<Scalar>& output() const { return outputs_[layer_count - 1]; }
+    const Matrix<Scalar>& output() const { return outputs_[kOutputSlot[layer_count - 1]]; }
     /// The gradient with respect to the input of the last backward pass that computed it.
     const Matrix<Scalar>& input_gradient() const { return input_gradient_; }
     /// The mode of the last forward pass; its backward pass runs in the same mode.
@@ -104,8 +121,8 @@ class Network<Sequential<Layers...>, Scalar> {
    private:
     friend class Network;
     const Matrix<Scalar>* input_ = nullptr;
+    // Layer outputs by slot (kOutputSlot); the slots of layers that ran in place stay empty.
     std::array<Matrix<Scalar>, layer_count> outputs_;
-    std::array<Matrix<Scalar>, layer_count> output_gradients_;  // dL/d(output of layer i)
     Matrix<Scalar> input_gradient_;
     Mode mode_ = Mode::training;
   };
@@ -165,8 +182,9 @@ class Network<Sequential<Layers...>, Scalar> {
     activations.mode_ = mode;
     for_each_layer([&](const auto& layer, auto index) {
       constexpr std::size_t i = decltype(index)::value;
-      const Matrix<Scalar>& in = i == 0 ? input : activations.outputs_[i == 0 ? 0 : i - 1];
-      detail::forward_in_mode<Scalar>(layer, in, activations.outputs_[i], mode);
+      const Matrix<Scalar>& in =
+          i == 0 ? input : activations.outputs_[kOutputSlot[i == 0 ? 0 : i - 1]];
+      detail::forward_in_mode<Scalar>(layer, in, activations.outputs_[kOutputSlot[i]], mode);
     });
     return activations.output();
   }
@@ -282,16 +300,18 @@ class Network<Sequential<Layers...>, Scalar> {
   void backward_from(const Matrix<Scalar>& output_gradient, Activations& activations,
                      bool parameters, bool input) {
     const Matrix<Scalar>& in =
-        I == 0 ? *activations.input_ : activations.outputs_[I == 0 ? 0 : I - 1];
+        I == 0 ? *activations.input_ : activations.outputs_[kOutputSlot[I == 0 ? 0 : I - 1]];
+    // Layer I reads its output gradient from one buffer and writes its input gradient to the
+    // other: only two gradients are alive at any point of the pass.
     Matrix<Scalar>* in_gradient = nullptr;
     if constexpr (I > 0)
-      in_gradient = &activations.output_gradients_[I - 1];
+      in_gradient = &gradient_buffers_[I % 2];
     else if (input)
       in_gradient = &activations.input_gradient_;
-    detail::backward_in_mode<Scalar>(std::get<I>(layers_), in, activations.outputs_[I],
+    detail::backward_in_mode<Scalar>(std::get<I>(layers_), in, activations.outputs_[kOutputSlot[I]],
                                      output_gradient, in_gradient, parameters, activations.mode_);
     if constexpr (I > 0)
-      backward_from<I - 1>(activations.output_gradients_[I - 1], activations, parameters, input);
+      backward_from<I - 1>(gradient_buffers_[I % 2], activations, parameters, input);
   }
 
   Architecture architecture_;
@@ -300,6 +320,9 @@ class Network<Sequential<Layers...>, Scalar> {
   Vector<Scalar> gradients_;
   Vector<Scalar> state_;
   Activations own_activations_;
+  // The gradients between layers during a backward pass, alternating; not copied with the
+  // network, since no pass outlives its backward() call.
+  std::array<Matrix<Scalar>, 2> gradient_buffers_;
 };
 
 }  // namespace gan

@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -176,14 +177,13 @@ class AlternatingTrainer {
                               const D& discriminator_architecture = {})
       : options_(checked(options)),
         generator_(generator_architecture),
-        averaged_generator_(generator_architecture),
         discriminator_(discriminator_architecture),
         generator_optimizer_(options.generator_optimizer, Generator::parameter_count),
         discriminator_optimizer_(options.discriminator_optimizer, Discriminator::parameter_count),
         rng_(options.seed) {
     generator_.initialize(rng_);
     discriminator_.initialize(rng_);
-    averaged_generator_ = generator_;
+    if (averaging()) averaged_generator_.emplace(generator_);
   }
 
   /// One training step on real batches from `next_real_batch`, which is called once per
@@ -241,7 +241,7 @@ class AlternatingTrainer {
   /// for sample grids and for evaluation.
   const Matrix<Scalar>& generate_averaged(const Matrix<Scalar>& noise) {
     if (!averaging()) return generate(noise);
-    return averaged_generator_.forward(noise, sampling_pass_, Mode::inference);
+    return averaged_generator_->forward(noise, sampling_pass_, Mode::inference);
   }
 
   /// The discriminator's logits for a batch, [1, batch], in Mode::inference; valid until the
@@ -252,9 +252,12 @@ class AlternatingTrainer {
 
   Generator& generator() noexcept { return generator_; }
   const Generator& generator() const noexcept { return generator_; }
-  /// The moving average of the generator (a copy of it at the start); trained only through
-  /// the average, and only when Options::generator_average_decay is set.
-  const Generator& averaged_generator() const noexcept { return averaged_generator_; }
+  /// The moving average of the generator (a copy of it at the start), trained only through
+  /// the average, when Options::generator_average_decay is set; otherwise the generator
+  /// itself, and no copy is kept.
+  const Generator& averaged_generator() const noexcept {
+    return averaging() ? *averaged_generator_ : generator_;
+  }
   Discriminator& discriminator() noexcept { return discriminator_; }
   const Discriminator& discriminator() const noexcept { return discriminator_; }
   const OptimizerType& generator_optimizer() const noexcept { return generator_optimizer_; }
@@ -282,10 +285,10 @@ class AlternatingTrainer {
     writer.put("prior", std::string(Prior::name));
     writer.put("generator.parameters", generator_.parameters());
     writer.put("discriminator.parameters", discriminator_.parameters());
-    if (averaging()) writer.put("generator.average.parameters", averaged_generator_.parameters());
+    if (averaging()) writer.put("generator.average.parameters", averaged_generator_->parameters());
     if constexpr (Generator::state_count > 0) {
       writer.put("generator.state", generator_.state());
-      if (averaging()) writer.put("generator.average.state", averaged_generator_.state());
+      if (averaging()) writer.put("generator.average.state", averaged_generator_->state());
     }
     if constexpr (Discriminator::state_count > 0)
       writer.put("discriminator.state", discriminator_.state());
@@ -349,11 +352,11 @@ class AlternatingTrainer {
 
     // Copied into the networks' own storage, which their layers point into.
     generator_.parameters() = generator_parameters;
-    averaged_generator_.parameters() = average_parameters;
+    if (averaging()) averaged_generator_->parameters() = average_parameters;
     discriminator_.parameters() = discriminator_parameters;
     if constexpr (Generator::state_count > 0) {
       generator_.state() = generator_state;
-      averaged_generator_.state() = average_state;
+      if (averaging()) averaged_generator_->state() = average_state;
     }
     if constexpr (Discriminator::state_count > 0) discriminator_.state() = discriminator_state;
     generator_optimizer_ = std::move(generator_optimizer);
@@ -388,10 +391,10 @@ class AlternatingTrainer {
   /// its averaged weights.
   void update_generator_average() {
     const auto decay = static_cast<Scalar>(options_.generator_average_decay);
-    auto average = averaged_generator_.parameters();
+    auto average = averaged_generator_->parameters();
     average = decay * average + (Scalar(1) - decay) * generator_.parameters();
     if constexpr (Generator::state_count > 0) {
-      auto average_state = averaged_generator_.state();
+      auto average_state = averaged_generator_->state();
       average_state = decay * average_state + (Scalar(1) - decay) * generator_.state();
     }
   }
@@ -475,7 +478,7 @@ class AlternatingTrainer {
 
   Options options_;
   Generator generator_;
-  Generator averaged_generator_;
+  std::optional<Generator> averaged_generator_;  // engaged when averaging()
   Discriminator discriminator_;
   OptimizerType generator_optimizer_;
   OptimizerType discriminator_optimizer_;
