@@ -80,6 +80,10 @@ struct Conv2d {
     static constexpr std::size_t kBiasCount = BiasMode == Bias::learned ? OutChannels : 0;
     static constexpr Eigen::Index kPatchSize = Geometry::patch_size;
     static constexpr Eigen::Index kOutputPixels = Geometry::windows;
+    static constexpr Eigen::Index kInputSize = InputShape::size;
+    static constexpr Eigen::Index kOutputSize = OutputShape::size;
+    static constexpr Eigen::Index kChunkImages =
+        detail::images_per_chunk(kPatchSize * kOutputPixels);
 
    public:
     /// W ([OutChannels, Kernel * Kernel * InChannels], column-major), then b (OutChannels)
@@ -105,13 +109,18 @@ struct Conv2d {
     /// out [OutputShape::size, batch] = W * im2col(in) (+ b per channel).
     void forward(const Matrix<Scalar>& in, Matrix<Scalar>& out) const {
       const Eigen::Index batch = in.cols();
-      MatrixMap<Scalar> columns = detail::shared_columns<Scalar>(kPatchSize, kOutputPixels * batch);
-      detail::im2col<Geometry>(in.data(), batch, columns.data());
-
       out.resize(OutputShape::size, batch);
-      MatrixMap<Scalar> out_pixels(out.data(), OutChannels, kOutputPixels * batch);
-      out_pixels.noalias() = weights() * columns;
-      if constexpr (BiasMode == Bias::learned) out_pixels.colwise() += bias();
+      detail::for_each_batch_chunk(
+          batch, detail::batch_threads(batch), kChunkImages,
+          [&](int, Eigen::Index first, Eigen::Index count) {
+            MatrixMap<Scalar> columns =
+                detail::shared_columns<Scalar>(kPatchSize, kOutputPixels * count);
+            detail::im2col<Geometry>(in.data() + first * kInputSize, count, columns.data());
+            MatrixMap<Scalar> out_pixels(out.data() + first * kOutputSize, OutChannels,
+                                         kOutputPixels * count);
+            out_pixels.noalias() = weights() * columns;
+            if constexpr (BiasMode == Bias::learned) out_pixels.colwise() += bias();
+          });
     }
 
     /// Adds dL/dW (and dL/db) to the gradient buffer when asked, and writes dL/din when
@@ -121,25 +130,41 @@ struct Conv2d {
                   bool accumulate_parameter_gradients) {
       if (!accumulate_parameter_gradients && grad_in == nullptr) return;
       const Eigen::Index batch = grad_out.cols();
-      const Eigen::Map<const Matrix<Scalar>> grad_out_pixels(grad_out.data(), OutChannels,
-                                                             kOutputPixels * batch);
-      MatrixMap<Scalar> columns = detail::shared_columns<Scalar>(kPatchSize, kOutputPixels * batch);
+      const int threads = detail::batch_threads(batch);
+      Scalar* partials = accumulate_parameter_gradients
+                             ? detail::gradient_partials<Scalar>(threads, kWeightCount)
+                             : nullptr;
+      if (grad_in != nullptr) grad_in->resize(kInputSize, batch);
+      detail::for_each_batch_chunk(
+          batch, threads, kChunkImages, [&](int thread, Eigen::Index first, Eigen::Index count) {
+            const Eigen::Map<const Matrix<Scalar>> grad_out_pixels(
+                grad_out.data() + first * kOutputSize, OutChannels, kOutputPixels * count);
+            MatrixMap<Scalar> columns =
+                detail::shared_columns<Scalar>(kPatchSize, kOutputPixels * count);
+            if (accumulate_parameter_gradients) {
+              // The columns are unfolded again rather than kept from the forward pass:
+              // unfolding takes a few percent of the time of the products, while keeping them
+              // would hold a column matrix per layer and pass in memory.
+              detail::im2col<Geometry>(in.data() + first * kInputSize, count, columns.data());
+              Scalar* sums = thread == 0 ? gradients_ : partials + (thread - 1) * kWeightCount;
+              MatrixMap<Scalar> grad_weights(sums, OutChannels, kPatchSize);
+              grad_weights.noalias() += grad_out_pixels * columns.transpose();
+            }
+            if (grad_in != nullptr) {
+              columns.noalias() = weights().transpose() * grad_out_pixels;
+              detail::col2im<Geometry>(columns.data(), count, grad_in->data() + first * kInputSize);
+            }
+          });
       if (accumulate_parameter_gradients) {
-        // The columns are unfolded again rather than kept from the forward pass: unfolding
-        // takes a few percent of the time of the matrix products, while keeping them would
-        // hold a column matrix per layer and pass in memory.
-        detail::im2col<Geometry>(in.data(), batch, columns.data());
-        MatrixMap<Scalar> grad_weights(gradients_, OutChannels, kPatchSize);
-        grad_weights.noalias() += grad_out_pixels * columns.transpose();
+        VectorMap<Scalar> grad_weights(gradients_, kWeightCount);
+        for (int thread = 1; thread < threads; ++thread)
+          grad_weights += VectorMap<Scalar>(partials + (thread - 1) * kWeightCount, kWeightCount);
         if constexpr (BiasMode == Bias::learned) {
+          const Eigen::Map<const Matrix<Scalar>> grad_out_pixels(grad_out.data(), OutChannels,
+                                                                 kOutputPixels * batch);
           VectorMap<Scalar> grad_bias(gradients_ + kWeightCount, OutChannels);
           grad_bias.noalias() += grad_out_pixels.rowwise().sum();
         }
-      }
-      if (grad_in != nullptr) {
-        columns.noalias() = weights().transpose() * grad_out_pixels;
-        grad_in->resize(InputShape::size, batch);
-        detail::col2im<Geometry>(columns.data(), batch, grad_in->data());
       }
     }
 

@@ -98,6 +98,10 @@ struct ConvTranspose2d {
     static constexpr Eigen::Index kPatchSize = Geometry::patch_size;
     static constexpr Eigen::Index kInputPixels = Geometry::windows;
     static constexpr Eigen::Index kOutputPixels = Geometry::height * Geometry::width;
+    static constexpr Eigen::Index kInputSize = InputShape::size;
+    static constexpr Eigen::Index kOutputSize = OutputShape::size;
+    static constexpr Eigen::Index kChunkImages =
+        detail::images_per_chunk(kPatchSize * kInputPixels);
 
    public:
     /// W ([InChannels, Kernel * Kernel * OutChannels], column-major), then b (OutChannels)
@@ -124,16 +128,22 @@ struct ConvTranspose2d {
     /// out [OutputShape::size, batch] = col2im(W^T in) (+ b per channel).
     void forward(const Matrix<Scalar>& in, Matrix<Scalar>& out) const {
       const Eigen::Index batch = in.cols();
-      const Eigen::Map<const Matrix<Scalar>> in_pixels(in.data(), InChannels, kInputPixels * batch);
-      MatrixMap<Scalar> columns = detail::shared_columns<Scalar>(kPatchSize, kInputPixels * batch);
-      columns.noalias() = weights().transpose() * in_pixels;
-
       out.resize(OutputShape::size, batch);
-      detail::col2im<Geometry>(columns.data(), batch, out.data());
-      if constexpr (BiasMode == Bias::learned) {
-        MatrixMap<Scalar> out_pixels(out.data(), OutChannels, kOutputPixels * batch);
-        out_pixels.colwise() += bias();
-      }
+      detail::for_each_batch_chunk(
+          batch, detail::batch_threads(batch), kChunkImages,
+          [&](int, Eigen::Index first, Eigen::Index count) {
+            const Eigen::Map<const Matrix<Scalar>> in_pixels(in.data() + first * kInputSize,
+                                                             InChannels, kInputPixels * count);
+            MatrixMap<Scalar> columns =
+                detail::shared_columns<Scalar>(kPatchSize, kInputPixels * count);
+            columns.noalias() = weights().transpose() * in_pixels;
+            Scalar* images = out.data() + first * kOutputSize;
+            detail::col2im<Geometry>(columns.data(), count, images);
+            if constexpr (BiasMode == Bias::learned) {
+              MatrixMap<Scalar> out_pixels(images, OutChannels, kOutputPixels * count);
+              out_pixels.colwise() += bias();
+            }
+          });
     }
 
     /// Adds dL/dW (and dL/db) to the gradient buffer when asked, and writes dL/din when
@@ -143,25 +153,39 @@ struct ConvTranspose2d {
                   bool accumulate_parameter_gradients) {
       if (!accumulate_parameter_gradients && grad_in == nullptr) return;
       const Eigen::Index batch = grad_out.cols();
-      MatrixMap<Scalar> columns = detail::shared_columns<Scalar>(kPatchSize, kInputPixels * batch);
-      detail::im2col<Geometry>(grad_out.data(), batch, columns.data());
-
+      const int threads = detail::batch_threads(batch);
+      Scalar* partials = accumulate_parameter_gradients
+                             ? detail::gradient_partials<Scalar>(threads, kWeightCount)
+                             : nullptr;
+      if (grad_in != nullptr) grad_in->resize(kInputSize, batch);
+      detail::for_each_batch_chunk(
+          batch, threads, kChunkImages, [&](int thread, Eigen::Index first, Eigen::Index count) {
+            MatrixMap<Scalar> columns =
+                detail::shared_columns<Scalar>(kPatchSize, kInputPixels * count);
+            detail::im2col<Geometry>(grad_out.data() + first * kOutputSize, count, columns.data());
+            if (accumulate_parameter_gradients) {
+              const Eigen::Map<const Matrix<Scalar>> in_pixels(in.data() + first * kInputSize,
+                                                               InChannels, kInputPixels * count);
+              Scalar* sums = thread == 0 ? gradients_ : partials + (thread - 1) * kWeightCount;
+              MatrixMap<Scalar> grad_weights(sums, InChannels, kPatchSize);
+              grad_weights.noalias() += in_pixels * columns.transpose();
+            }
+            if (grad_in != nullptr) {
+              MatrixMap<Scalar> grad_in_pixels(grad_in->data() + first * kInputSize, InChannels,
+                                               kInputPixels * count);
+              grad_in_pixels.noalias() = weights() * columns;
+            }
+          });
       if (accumulate_parameter_gradients) {
-        const Eigen::Map<const Matrix<Scalar>> in_pixels(in.data(), InChannels,
-                                                         kInputPixels * batch);
-        MatrixMap<Scalar> grad_weights(gradients_, InChannels, kPatchSize);
-        grad_weights.noalias() += in_pixels * columns.transpose();
+        VectorMap<Scalar> grad_weights(gradients_, kWeightCount);
+        for (int thread = 1; thread < threads; ++thread)
+          grad_weights += VectorMap<Scalar>(partials + (thread - 1) * kWeightCount, kWeightCount);
         if constexpr (BiasMode == Bias::learned) {
           const Eigen::Map<const Matrix<Scalar>> grad_out_pixels(grad_out.data(), OutChannels,
                                                                  kOutputPixels * batch);
           VectorMap<Scalar> grad_bias(gradients_ + kWeightCount, OutChannels);
           grad_bias.noalias() += grad_out_pixels.rowwise().sum();
         }
-      }
-      if (grad_in != nullptr) {
-        grad_in->resize(InputShape::size, batch);
-        MatrixMap<Scalar> grad_in_pixels(grad_in->data(), InChannels, kInputPixels * batch);
-        grad_in_pixels.noalias() = weights() * columns;
       }
     }
 

@@ -6,6 +6,10 @@
 
 #include <Eigen/Core>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include <algorithm>
 #include <cstddef>
 
@@ -23,6 +27,65 @@ MatrixMap<Scalar> shared_columns(Eigen::Index rows, Eigen::Index cols) {
   thread_local Vector<Scalar> storage;
   if (storage.size() < rows * cols) storage.resize(rows * cols);
   return MatrixMap<Scalar>(storage.data(), rows, cols);
+}
+
+/// Most values a column matrix holds at once: 4 MiB in float. A pass unfolds its batch in
+/// chunks of as many images as fit, so memory stays flat whatever the batch size, while each
+/// chunk's product is still large enough to run near the GEMM's peak (a DCGAN layer at 16
+/// images multiplies a 1024-deep matrix by 784 columns).
+inline constexpr Eigen::Index kMaxColumnValues = Eigen::Index{1} << 20;
+
+/// Images per chunk for a column matrix of `values_per_image` values per image.
+constexpr Eigen::Index images_per_chunk(Eigen::Index values_per_image) {
+  return std::max<Eigen::Index>(1, kMaxColumnValues / values_per_image);
+}
+
+/// Threads a convolution pass over `batch` images uses: OpenMP's thread count, at most one
+/// per image.
+inline int batch_threads(Eigen::Index batch) {
+#ifdef _OPENMP
+  return static_cast<int>(std::min<Eigen::Index>(omp_get_max_threads(), batch));
+#else
+  (void)batch;
+  return 1;
+#endif
+}
+
+/// Calls chunk(thread, first_image, image_count) over a whole batch. Thread t of `threads`
+/// takes the images from batch * t / threads up to batch * (t + 1) / threads, in chunks of at
+/// most max_chunk images, so that each thread's products and copies touch its own part of
+/// the batch only. Splitting the batch, not each product, is what keeps two threads busy on
+/// batches of 64: one thread-wide product per chunk, with no synchronisation inside it (Eigen
+/// runs a product single-threaded inside a parallel region).
+template <typename Chunk>
+void for_each_batch_chunk(Eigen::Index batch, int threads, Eigen::Index max_chunk, Chunk&& chunk) {
+  const auto run = [&](int thread) {
+    const Eigen::Index begin = batch * thread / threads;
+    const Eigen::Index end = batch * (thread + 1) / threads;
+    for (Eigen::Index first = begin; first < end; first += max_chunk)
+      chunk(thread, first, std::min(max_chunk, end - first));
+  };
+#ifdef _OPENMP
+  if (threads > 1) {
+#pragma omp parallel num_threads(threads)
+    run(omp_get_thread_num());
+    return;
+  }
+#endif
+  run(0);
+}
+
+/// Zeroed room for the weight gradients of threads 1 to `threads` - 1 of a pass (thread 0
+/// adds to the network's gradient directly), `count` values each, in storage of the calling
+/// thread that only grows. The partial sums are added to the gradient in thread order after
+/// the pass, so a given thread count always gives the same result.
+template <typename Scalar>
+Scalar* gradient_partials(int threads, std::size_t count) {
+  thread_local Vector<Scalar> storage;
+  const auto size = static_cast<Eigen::Index>(count) * (threads - 1);
+  if (storage.size() < size) storage.resize(size);
+  storage.head(size).setZero();
+  return storage.data();
 }
 
 /// Where a convolution's kernel windows lie on an image of Channels x Height x Width, stored
@@ -99,11 +162,6 @@ template <typename Geometry, typename Scalar>
 void im2col(const Scalar* images, Eigen::Index batch, Scalar* columns) {
   using G = SignedWindowGeometry<Geometry>;
 
-  // Images are independent and each fills its own columns, so the copies spread over threads
-  // with no ordering between them.
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static)
-#endif
   for (Eigen::Index n = 0; n < batch; ++n) {
     const Scalar* image = images + n * G::image_size;
     Scalar* window = columns + n * G::out_height * G::out_width * G::patch_size;
@@ -140,11 +198,6 @@ template <typename Geometry, typename Scalar>
 void col2im(const Scalar* columns, Eigen::Index batch, Scalar* images) {
   using G = SignedWindowGeometry<Geometry>;
 
-  // Windows of one image overlap, so each image's sums stay in one thread; images are
-  // independent, and every image is summed in the same order whatever the thread count.
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static)
-#endif
   for (Eigen::Index n = 0; n < batch; ++n) {
     Scalar* image = images + n * G::image_size;
     const Scalar* window = columns + n * G::out_height * G::out_width * G::patch_size;

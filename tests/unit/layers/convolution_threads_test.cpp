@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+// Convolutions split a batch over threads (detail::for_each_batch_chunk) and into chunks that
+// bound their column matrix: whatever the split, the results must be one thread's up to
+// rounding, and the same thread count must give the same bits every time.
+#define BOOST_TEST_MODULE convolution_threads
+#include <boost/test/unit_test.hpp>
+
+#include <gan/layers/conv2d.hpp>
+#include <gan/layers/conv_transpose2d.hpp>
+
+#include "support/convolution_checks.hpp"
+
+#include <Eigen/Core>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include <boost/mpl/list.hpp>
+
+namespace {
+
+using namespace gan::test_support;
+
+/// A layer's forward output, input gradient and weight gradient on one batch.
+struct Results {
+  gan::Matrix<double> output;
+  gan::Matrix<double> input_gradient;
+  gan::Vector<double> parameter_gradient;
+};
+
+void set_threads(int threads) {
+#ifdef _OPENMP
+  omp_set_num_threads(threads);
+#else
+  (void)threads;
+#endif
+}
+
+/// Equal to within 1e-12 of the largest magnitude of `expected`.
+template <typename Values>
+bool close(const Values& found, const Values& expected) {
+  const double scale = expected.cwiseAbs().maxCoeff();
+  return (found - expected).cwiseAbs().maxCoeff() <= 1e-12 * scale;
+}
+
+template <typename Spec, typename InputShape>
+Results run(int threads, Eigen::Index batch) {
+  set_threads(threads);
+  StandaloneLayer<Spec, InputShape, double> conv(5);
+  const gan::Matrix<double> input = uniform_matrix<double>(InputShape::size, batch, 6);
+  Results results;
+  conv.layer.forward(input, results.output);
+  const gan::Matrix<double> upstream =
+      uniform_matrix<double>(results.output.rows(), results.output.cols(), 7);
+  conv.layer.backward(input, results.output, upstream, &results.input_gradient, true);
+  results.parameter_gradient = conv.gradients;
+  return results;
+}
+
+// A DCGAN-sized convolution (several chunks per thread at batch 37) and small odd ones.
+using Cases =
+    boost::mpl::list<std::pair<gan::Conv2d<64, 128, 4, 2, 1>, gan::Shape<64, 14, 14>>,
+                     std::pair<gan::Conv2d<2, 3, 3, 2, 1>, gan::Shape<2, 5, 7>>,
+                     std::pair<gan::ConvTranspose2d<128, 64, 4, 2, 1>, gan::Shape<128, 7, 7>>,
+                     std::pair<gan::ConvTranspose2d<3, 2, 3, 2, 1, 1>, gan::Shape<3, 4, 5>>>;
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(any_thread_count_gives_one_threads_results, Case, Cases) {
+  using Spec = typename Case::first_type;
+  using InputShape = typename Case::second_type;
+  for (const Eigen::Index batch : {1, 2, 37}) {
+    BOOST_TEST_CONTEXT("batch " << batch) {
+      const Results one = run<Spec, InputShape>(1, batch);
+      for (const int threads : {2, 3}) {
+        BOOST_TEST_CONTEXT(threads << " threads") {
+          const Results many = run<Spec, InputShape>(threads, batch);
+          // The split and the products' blocking change only the rounding.
+          BOOST_TEST(close(many.output, one.output));
+          BOOST_TEST(close(many.input_gradient, one.input_gradient));
+          BOOST_TEST(close(many.parameter_gradient, one.parameter_gradient));
+          // And the same thread count gives the same bits again.
+          const Results again = run<Spec, InputShape>(threads, batch);
+          BOOST_TEST((again.output == many.output));
+          BOOST_TEST((again.input_gradient == many.input_gradient));
+          BOOST_TEST((again.parameter_gradient == many.parameter_gradient));
+        }
+      }
+    }
+  }
+}
