@@ -107,6 +107,14 @@ class Network<Sequential<Layers...>, Scalar> {
   static constexpr std::size_t parameter_count = kOffsets[layer_count];
   /// Total number of state values: running statistics that are saved but not trained.
   static constexpr std::size_t state_count = kStateOffsets[layer_count];
+  /// Whether every sample's output depends on that sample alone, in any mode: true unless a
+  /// layer behaves differently in training and inference (batch norm), which is how layers
+  /// that look across the batch declare themselves. Batches of such a network may be joined
+  /// into one pass.
+  static constexpr bool samples_are_independent = []<std::size_t... I>(std::index_sequence<I...>) {
+    return (!detail::ModeAwareForward<LayerAt<I>, Scalar> && ...);
+  }
+  (std::make_index_sequence<layer_count>{});
 
   /// The intermediate results of one forward pass, kept for the backward pass.
   class Activations {

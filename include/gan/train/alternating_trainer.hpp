@@ -106,8 +106,11 @@ concept RealBatchSource = requires(Source& source) {
 ///
 /// Each step() runs k discriminator steps and then one generator step:
 ///  1. Discriminator step, G frozen: draw z from the prior, compute G(z), run D on a real batch
-///     and on G(z) as two separate passes, take the loss policy's discriminator loss, back-
-///     propagate into D's parameters only, and update D.
+///     and on G(z), take the loss policy's discriminator loss, back-propagate into D's
+///     parameters only, and update D. When D has a layer that looks across the batch (batch
+///     norm), the two batches go through D in separate passes, so that each is normalised
+///     with its own statistics; otherwise they go side by side through one pass, which gives
+///     the same result with wider, faster matrix products.
 ///  2. Generator step, D frozen: run the updated D on the last G(z), take the policy's
 ///     generator loss, back-propagate through D to its input without touching D's gradients,
 ///     continue through G, and update G.
@@ -442,22 +445,47 @@ class AlternatingTrainer {
     const Matrix<Scalar>& fake = generator_.forward(noise_, generator_pass_);
 
     discriminator_.zero_gradients();
-    const Matrix<Scalar>& real_logits = discriminator_.forward(real, real_pass_);
-    const Matrix<Scalar>& fake_logits = discriminator_.forward(fake, fake_pass_);
-    stats.discriminator_loss =
-        Loss::discriminator_loss(real_logits, fake_logits, real_gradient_, fake_gradient_);
-    stats.real_score = mean_score(real_logits);
-    stats.fake_score = mean_score(fake_logits);
-    stats.batch_size = static_cast<std::size_t>(real.cols());
-    if (!std::isfinite(stats.discriminator_loss)) diverged("discriminator", "loss", stats, false);
-
-    discriminator_.backward(real_gradient_, real_pass_, Backprop::parameters_only);
-    discriminator_.backward(fake_gradient_, fake_pass_, Backprop::parameters_only);
+    if constexpr (Discriminator::samples_are_independent) {
+      // One pass over both batches side by side: the same sums as two passes, in half the
+      // number of (twice as wide) matrix products.
+      const Eigen::Index real_count = real.cols();
+      const Eigen::Index fake_count = fake.cols();
+      joint_batch_.resize(real.rows(), real_count + fake_count);
+      joint_batch_.leftCols(real_count) = real;
+      joint_batch_.rightCols(fake_count) = fake;
+      const Matrix<Scalar>& logits = discriminator_.forward(joint_batch_, real_pass_);
+      real_logits_ = logits.leftCols(real_count);
+      fake_logits_ = logits.rightCols(fake_count);
+      score_discriminator(real.cols(), stats);
+      joint_gradient_.resize(1, real_count + fake_count);
+      joint_gradient_.leftCols(real_count) = real_gradient_;
+      joint_gradient_.rightCols(fake_count) = fake_gradient_;
+      discriminator_.backward(joint_gradient_, real_pass_, Backprop::parameters_only);
+    } else {
+      // Batch norm and its kind normalise over the batch: each batch gets its own pass, since
+      // a mixed batch would normalise real samples with statistics of fake ones.
+      real_logits_ = discriminator_.forward(real, real_pass_);
+      fake_logits_ = discriminator_.forward(fake, fake_pass_);
+      score_discriminator(real.cols(), stats);
+      discriminator_.backward(real_gradient_, real_pass_, Backprop::parameters_only);
+      discriminator_.backward(fake_gradient_, fake_pass_, Backprop::parameters_only);
+    }
     // A finite loss can still have a non-finite gradient (an infinite input under a saturated
     // unit gives 0 * inf); one pass over the gradients keeps NaN out of the parameters.
     if (!discriminator_.gradients().allFinite())
       diverged("discriminator", "gradient", stats, false);
     discriminator_optimizer_.step(discriminator_.parameters(), discriminator_.gradients());
+  }
+
+  /// The discriminator's loss, its gradients and the mean scores, from real_logits_ and
+  /// fake_logits_; stops training if the loss is not finite.
+  void score_discriminator(Eigen::Index batch, StepStats& stats) {
+    stats.discriminator_loss =
+        Loss::discriminator_loss(real_logits_, fake_logits_, real_gradient_, fake_gradient_);
+    stats.real_score = mean_score(real_logits_);
+    stats.fake_score = mean_score(fake_logits_);
+    stats.batch_size = static_cast<std::size_t>(batch);
+    if (!std::isfinite(stats.discriminator_loss)) diverged("discriminator", "loss", stats, false);
   }
 
   void generator_step(StepStats& stats) {
@@ -495,8 +523,12 @@ class AlternatingTrainer {
   typename Discriminator::Activations real_pass_;
   typename Discriminator::Activations fake_pass_;
   typename Discriminator::Activations sampling_pass_for_d_;
+  Matrix<Scalar> real_logits_;
+  Matrix<Scalar> fake_logits_;
   Matrix<Scalar> real_gradient_;
   Matrix<Scalar> fake_gradient_;
+  Matrix<Scalar> joint_batch_;  // real and fake side by side, for a batch-independent D
+  Matrix<Scalar> joint_gradient_;
 };
 
 }  // namespace gan

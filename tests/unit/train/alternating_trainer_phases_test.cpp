@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -44,6 +45,11 @@ using AdamFloat = Config<gan::NonSaturatingLoss, gan::Adam, float>;
 using configs = std::tuple<AdamFloat, Config<gan::LeastSquaresLoss, gan::Sgd, double>,
                            Config<gan::MinimaxLoss, gan::Adam, double>>;
 
+/// How the reference runs D on the real and the fake batch: side by side in one pass, as the
+/// trainer does for a discriminator whose samples are independent (these tests' is), or in two
+/// separate passes, as it does for one with batch norm.
+enum class Passes { joint, separate };
+
 /// One training step written out by hand from the public Network, loss and optimizer API, run
 /// on copies of a trainer's networks, optimizers and random stream. Every pass gets fresh
 /// Activations, so nothing carries over from a previous batch size.
@@ -56,8 +62,9 @@ class ReferenceStep {
   using G = typename Trainer::Generator;
   using D = typename Trainer::Discriminator;
 
-  explicit ReferenceStep(const Trainer& trainer)
-      : generator_(trainer.generator()),
+  explicit ReferenceStep(const Trainer& trainer, Passes passes = Passes::joint)
+      : passes_(passes),
+        generator_(trainer.generator()),
         discriminator_(trainer.discriminator()),
         generator_optimizer_(trainer.generator_optimizer()),
         discriminator_optimizer_(trainer.discriminator_optimizer()),
@@ -69,17 +76,32 @@ class ReferenceStep {
     generator_pass_ = typename G::Activations{};
     const gan::Matrix<Scalar>& fake = generator_.forward(noise_, generator_pass_);
 
-    typename D::Activations real_pass;
-    typename D::Activations fake_pass;
     discriminator_.zero_gradients();
-    const gan::Matrix<Scalar>& real_logits = discriminator_.forward(real, real_pass);
-    const gan::Matrix<Scalar>& fake_logits = discriminator_.forward(fake, fake_pass);
     gan::Matrix<Scalar> real_gradient;
     gan::Matrix<Scalar> fake_gradient;
-    discriminator_loss =
-        Loss::discriminator_loss(real_logits, fake_logits, real_gradient, fake_gradient);
-    discriminator_.backward(real_gradient, real_pass, gan::Backprop::parameters_only);
-    discriminator_.backward(fake_gradient, fake_pass, gan::Backprop::parameters_only);
+    if (passes_ == Passes::joint) {
+      const Eigen::Index n = real.cols();
+      gan::Matrix<Scalar> both(real.rows(), 2 * n);
+      both << real, fake;
+      typename D::Activations pass;
+      const gan::Matrix<Scalar>& logits = discriminator_.forward(both, pass);
+      const gan::Matrix<Scalar> real_logits = logits.leftCols(n);
+      const gan::Matrix<Scalar> fake_logits = logits.rightCols(n);
+      discriminator_loss =
+          Loss::discriminator_loss(real_logits, fake_logits, real_gradient, fake_gradient);
+      gan::Matrix<Scalar> gradient(1, 2 * n);
+      gradient << real_gradient, fake_gradient;
+      discriminator_.backward(gradient, pass, gan::Backprop::parameters_only);
+    } else {
+      typename D::Activations real_pass;
+      typename D::Activations fake_pass;
+      const gan::Matrix<Scalar>& real_logits = discriminator_.forward(real, real_pass);
+      const gan::Matrix<Scalar>& fake_logits = discriminator_.forward(fake, fake_pass);
+      discriminator_loss =
+          Loss::discriminator_loss(real_logits, fake_logits, real_gradient, fake_gradient);
+      discriminator_.backward(real_gradient, real_pass, gan::Backprop::parameters_only);
+      discriminator_.backward(fake_gradient, fake_pass, gan::Backprop::parameters_only);
+    }
     discriminator_optimizer_.step(discriminator_.parameters(), discriminator_.gradients());
   }
 
@@ -105,6 +127,7 @@ class ReferenceStep {
   double generator_loss = 0;
 
  private:
+  Passes passes_;
   G generator_;
   D discriminator_;
   typename Trainer::OptimizerType generator_optimizer_;
@@ -216,6 +239,25 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(generator_update_uses_the_updated_discriminator, C
                  bits(against_old_discriminator.generator().gradients()));
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(one_joint_pass_equals_two_separate_passes, C, configs) {
+  // The trainer runs this discriminator on the real and the fake batch side by side; two
+  // separate passes give the same gradient, up to the rounding of wider products.
+  using Trainer = typename C::Trainer;
+  using Scalar = typename C::Scalar;
+  static_assert(Trainer::Discriminator::samples_are_independent);
+  Trainer trainer(options_with<Trainer>(5));
+  ReferenceStep<C> separate(trainer, Passes::separate);
+  const gan::Matrix<Scalar> real = real_batch<Scalar>(4, 2, 9);
+  const gan::StepStats stats = trainer.step(real);
+  separate.discriminator_step(real);
+  const double tolerance = std::is_same_v<Scalar, float> ? 1e-5 : 1e-12;
+  const auto found = trainer.discriminator().gradients();
+  const auto expected = separate.discriminator().gradients();
+  BOOST_TEST((found - expected).cwiseAbs().maxCoeff() <=
+             tolerance * expected.cwiseAbs().maxCoeff());
+  BOOST_TEST(stats.discriminator_loss == separate.discriminator_loss, tt::tolerance(tolerance));
 }
 
 BOOST_AUTO_TEST_CASE(batches_of_changing_size_update_exactly_as_on_fresh_buffers) {
