@@ -13,8 +13,9 @@
 // are timed on the same arithmetic:
 //  - G(z) is computed once and used by both phases: detached in the discriminator step (no
 //    gradient flows into G), attached in the generator step;
-//  - D sees the real and the fake batch as two separate forward passes, so that batch norm
-//    normalises each batch on its own statistics and never mixes them;
+//  - a D with batch norm (the DCGAN's) sees the real and the fake batch in two separate
+//    passes, so that each is normalised with its own statistics; a D without (the MLP's) sees
+//    them side by side in one pass of twice the batch, the same sums in wider products;
 //  - in the generator step D's parameters do not require gradients, so back-propagation
 //    through D computes only the gradient with respect to its input, as Backprop::input_only
 //    does on our side; no gradient is computed for z or for the real batch either;
@@ -107,6 +108,9 @@ struct GanModels {
   torch::nn::Sequential discriminator;
   std::vector<std::int64_t> noise_shape;
   std::vector<std::int64_t> sample_shape;
+  // Whether D's output for a sample depends on the rest of its batch (batch norm): then the
+  // real and the fake batch cannot share a pass.
+  bool discriminator_looks_across_batch = false;
 };
 
 // examples/mnist_gan/architecture.hpp, layer for layer, in data-flow order.
@@ -150,7 +154,7 @@ torch::nn::Conv2d down(std::int64_t in, std::int64_t out, std::int64_t kernel, s
 // function computed without overflow. Convolutions have no bias, as batch norm follows most.
 GanModels dcgan_models() {
   using torch::nn::BatchNorm2d;
-  GanModels models{{}, {}, {kBatchSize, kLatentSize, 1, 1}, {kBatchSize, 1, 28, 28}};
+  GanModels models{{}, {}, {kBatchSize, kLatentSize, 1, 1}, {kBatchSize, 1, 28, 28}, true};
   auto& g = models.generator;  // z [100, 1, 1] -> [256, 4, 4] -> [128, 7, 7] -> ... -> [1, 28, 28]
   g->push_back(up(kLatentSize, 256, 4, 1, 0));
   g->push_back(BatchNorm2d(256));
@@ -212,8 +216,18 @@ class GanStep {
   void train_discriminator(const torch::Tensor& fake) {
     namespace F = torch::nn::functional;
     discriminator_optimizer_.zero_grad();
-    const torch::Tensor loss = F::binary_cross_entropy_with_logits(logits(real_), real_labels_) +
-                               F::binary_cross_entropy_with_logits(logits(fake), fake_labels_);
+    torch::Tensor real_logits;
+    torch::Tensor fake_logits;
+    if (models_.discriminator_looks_across_batch) {
+      real_logits = logits(real_);
+      fake_logits = logits(fake);
+    } else {
+      const torch::Tensor both = logits(torch::cat({real_, fake}));
+      real_logits = both.slice(0, 0, kBatchSize);
+      fake_logits = both.slice(0, kBatchSize);
+    }
+    const torch::Tensor loss = F::binary_cross_entropy_with_logits(real_logits, real_labels_) +
+                               F::binary_cross_entropy_with_logits(fake_logits, fake_labels_);
     loss.backward();
     discriminator_optimizer_.step();
   }
