@@ -61,6 +61,8 @@ inline constexpr std::uint64_t kDefaultSeed = 1;
 // More discriminator steps than this per generator step is a typo, not a training scheme
 // (WGAN's critic uses 5); it would run for hours before printing a line.
 inline constexpr std::size_t kMaxK = 100;
+// Most images --samples writes: 784 MB, held in memory before the file is written.
+inline constexpr std::size_t kMaxSamples = 1'000'000;
 
 /// The --help text, with the program's name and defaults filled in.
 inline std::string usage(const ProgramDefaults& defaults) {
@@ -225,7 +227,8 @@ inline Options parse_options(int argc, const char* const* argv, const ProgramDef
     else if (flag == "--resume")
       options.resume = value;
     else if (flag == "--samples")
-      options.samples = detail::parse_integer<std::size_t>(flag, value, 1);
+      // An IDX3 file counts its images in 32 bits; a million images is 784 MB of bytes.
+      options.samples = detail::parse_integer<std::size_t>(flag, value, 1, kMaxSamples);
     else if (flag == "--samples-out")
       options.samples_out = value;
     else

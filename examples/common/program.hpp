@@ -32,6 +32,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
@@ -164,14 +165,38 @@ inline gan::data::Dataset<float> load_data(const Options& options, RunState& sta
                                    state.seed, gan::data::PartialBatch::drop);
 }
 
-/// Creates the output folder, refusing to start a new run over a previous one.
+/// Whether two paths name the same file, existing or not (after resolving links, "." and "..").
+inline bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
+  std::error_code error;
+  const auto canonical_a = std::filesystem::weakly_canonical(std::filesystem::absolute(a), error);
+  const auto canonical_b = std::filesystem::weakly_canonical(std::filesystem::absolute(b), error);
+  return !error && canonical_a == canonical_b;
+}
+
+/// Creates the output folder, refusing to start a new run over a previous one, to resume a
+/// run into the folder of another (or of a later checkpoint of the same run), and to train
+/// for an epoch before finding that an output file cannot be written.
 inline void prepare_output_folder(const Options& options) {
   const auto checkpoint = options.out_dir / "checkpoint.gan";
+  if (std::filesystem::exists(options.out_dir) && !std::filesystem::is_directory(options.out_dir))
+    throw UsageError(gan::message("--out: expected a folder, got '", options.out_dir.string(),
+                                  "', which is a file"));
   if (!options.resume && std::filesystem::exists(checkpoint))
     throw UsageError(gan::message("--out: expected a folder without a previous run, got '",
                                   options.out_dir.string(), "', which holds ", checkpoint.string(),
                                   "; continue it with --resume ", checkpoint.string(),
                                   ", or choose another --out"));
+  if (options.resume && std::filesystem::exists(checkpoint) &&
+      !same_file(checkpoint, *options.resume))
+    throw UsageError(gan::message(
+        "--out: expected the folder of the checkpoint being resumed or a folder without a run, "
+        "got '",
+        options.out_dir.string(), "', which holds another checkpoint, ", checkpoint.string(),
+        ", that this run would replace; resume that one, or choose another --out"));
+  for (const char* name : {"checkpoint.gan", "log.csv", "samples.png"})
+    if (std::filesystem::is_directory(options.out_dir / name))
+      throw UsageError(gan::message("--out: expected '", (options.out_dir / name).string(),
+                                    "' to be a file or absent, got a folder"));
   std::error_code error;
   std::filesystem::create_directories(options.out_dir / "samples", error);
   if (error)
@@ -257,13 +282,29 @@ void write_samples(Trainer& trainer, const Options& options, const RunState& sta
             << std::endl;
 }
 
-/// Fails before any training if `file` could not be written later: its folder must exist.
-inline void check_writable_folder_of(const std::filesystem::path& file) {
+/// Fails before any training if the --samples-out file could not be written later (its
+/// folder must exist), or if writing it would replace a file the run reads or writes.
+inline void check_samples_out(const Options& options) {
+  const std::filesystem::path& file = *options.samples_out;
   const auto folder = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
   if (!std::filesystem::is_directory(folder))
-    throw UsageError(gan::message("--samples-out: expected a file in an existing folder, got '",
-                                  file.string(), "', whose folder '", folder.string(),
-                                  "' does not exist"));
+    throw UsageError(
+        gan::message("--samples-out: expected a file in an existing folder, got '", file.string(),
+                     "', whose folder '", folder.string(), "' ",
+                     std::filesystem::exists(folder) ? "is a file" : "does not exist"));
+  std::vector<std::filesystem::path> taken = {options.out_dir / "checkpoint.gan",
+                                              options.out_dir / "log.csv",
+                                              options.out_dir / "samples.png"};
+  if (options.resume) taken.push_back(*options.resume);
+  for (const char* name : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte"}) {
+    taken.push_back(options.data_dir / name);
+    taken.push_back(options.data_dir / (std::string(name) + ".gz"));
+  }
+  for (const auto& other : taken)
+    if (same_file(file, other))
+      throw UsageError(gan::message("--samples-out: expected a file of its own, got '",
+                                    file.string(), "', which is ", other.string(),
+                                    ", a file this run reads or writes"));
 }
 
 template <typename Trainer>
@@ -282,7 +323,7 @@ void run(const Options& options) {
   using Trainer = gan::AlternatingTrainer<G, D, Loss>;
   Trainer trainer(trainer_options<Trainer>(options));
   RunState state = resume_if_asked(trainer, options);
-  if (options.samples_out) check_writable_folder_of(*options.samples_out);
+  if (options.samples_out) check_samples_out(options);
   if (state.position.epoch < options.epochs)
     train(trainer, options, state);
   else if (options.epochs > 0)
@@ -323,6 +364,9 @@ int run_program(const ProgramDefaults& defaults, int argc, char** argv) {
   } catch (const UsageError& error) {
     std::cerr << name << ": " << error.what() << "\nTry '" << name << " --help'.\n";
     return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << name << ": error: out of memory; a smaller --batch-size or --samples needs less\n";
+    return 1;
   } catch (const gan::DivergenceError& error) {
     std::cerr << name << ": training stopped: " << error.what()
               << "\nThe last good checkpoint, if one was written, is unchanged on disk.\n";

@@ -115,6 +115,34 @@ case "$case_name" in
     expect_failure --data "$work/data" --out "$work/out" --epochs 2 --resume "$work/bad.gan"
     cmp -s "$work/bad.gan" "$work/bad-before.gan" || fail "the refused checkpoint was changed"
     expect_no_output_folder ;;
+  samples_over_the_checkpoint_are_refused)
+    train_one_epoch
+    cp "$work/run/checkpoint.gan" "$work/before.gan"
+    expected_status=2 expected_message="--samples-out: expected a file of its own.*checkpoint.gan"
+    expect_failure --data "$work/data" --out "$work/run" --epochs 0 \
+      --resume "$work/run/checkpoint.gan" --samples 3 --samples-out "$work/run/checkpoint.gan"
+    cmp -s "$work/run/checkpoint.gan" "$work/before.gan" || fail "the checkpoint was changed"
+    expected_message="--samples-out: expected a file of its own.*train-images-idx3-ubyte"
+    expect_failure --data "$work/data" --out "$work/run" --epochs 0 \
+      --resume "$work/run/checkpoint.gan" --samples 3 \
+      --samples-out "$work/data/../data/train-images-idx3-ubyte" ;;
+  resume_into_another_runs_folder_is_refused)
+    train_one_epoch
+    "$program" --data "$work/data" --out "$work/other" --epochs 1 --batch-size 10 --seed 9 \
+      --threads 1 >/dev/null || fail "the second run failed"
+    cp "$work/other/checkpoint.gan" "$work/before.gan"
+    expected_status=2 expected_message="--out: expected the folder of the checkpoint being resumed.*other/checkpoint.gan"
+    expect_failure --data "$work/data" --out "$work/other" --epochs 2 \
+      --resume "$work/run/checkpoint.gan"
+    cmp -s "$work/other/checkpoint.gan" "$work/before.gan" ||
+      fail "the other run's checkpoint was changed" ;;
+  folder_in_place_of_an_output_file_is_refused)
+    make_data "$work/data"
+    mkdir -p "$work/out/samples.png"
+    expected_status=2 expected_message="--out: expected '.*samples.png' to be a file or absent, got a folder"
+    expect_failure --data "$work/data" --out "$work/out" --epochs 1 --batch-size 10
+    [[ ! -e "$work/out/checkpoint.gan" && ! -e "$work/out/log.csv" ]] ||
+      fail "a refused run left output behind: $(ls "$work/out")" ;;
   data_file_given_as_checkpoint)
     make_data "$work/data"
     expected_status=1 expected_message="train-images-idx3-ubyte.*signature"

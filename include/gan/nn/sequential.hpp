@@ -106,7 +106,8 @@ class Sequential {
   using First = std::tuple_element_t<0, std::tuple<Layers...>>;
   static_assert(detail::DeclaresInputShape<First>,
                 "gan::Sequential: the first layer must state its input shape (for example "
-                "gan::Dense<In, Out>), so that the network's input shape is known");
+                "gan::Dense<In, Out>, or gan::Input<gan::Shape<C, H, W>> before a "
+                "convolution), so that the network's input shape is known");
   using Chain = detail::ShapeChain<1, typename First::input_shape, Layers...>;
 
  public:
