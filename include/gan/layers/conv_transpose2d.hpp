@@ -176,17 +176,9 @@ struct ConvTranspose2d {
               grad_in_pixels.noalias() = weights() * columns;
             }
           });
-      if (accumulate_parameter_gradients) {
-        VectorMap<Scalar> grad_weights(gradients_, kWeightCount);
-        for (int thread = 1; thread < threads; ++thread)
-          grad_weights += VectorMap<Scalar>(partials + (thread - 1) * kWeightCount, kWeightCount);
-        if constexpr (BiasMode == Bias::learned) {
-          const Eigen::Map<const Matrix<Scalar>> grad_out_pixels(grad_out.data(), OutChannels,
-                                                                 kOutputPixels * batch);
-          VectorMap<Scalar> grad_bias(gradients_ + kWeightCount, OutChannels);
-          grad_bias.noalias() += grad_out_pixels.rowwise().sum();
-        }
-      }
+      if (accumulate_parameter_gradients)
+        detail::finish_parameter_gradients(gradients_, partials, threads, kWeightCount, grad_out,
+                                           static_cast<Eigen::Index>(kBiasCount));
     }
 
     /// W, [InChannels, Kernel * Kernel * OutChannels]: row c holds what input channel c adds,

@@ -88,6 +88,25 @@ Scalar* gradient_partials(int threads, std::size_t count) {
   return storage.data();
 }
 
+/// Ends the weight-gradient part of a threaded backward pass: adds the sums of threads 1 to
+/// `threads` - 1 (from gradient_partials) to thread 0's, already in `gradients`, in thread
+/// order; then, when `channels` is not 0, adds the bias gradient, the sum of each output
+/// channel over `grad_out` viewed as [channels, pixels of the whole batch], behind the
+/// `weight_count` weights.
+template <typename Scalar>
+void finish_parameter_gradients(Scalar* gradients, const Scalar* partials, int threads,
+                                std::size_t weight_count, const Matrix<Scalar>& grad_out,
+                                Eigen::Index channels) {
+  const auto count = static_cast<Eigen::Index>(weight_count);
+  VectorMap<Scalar> weights(gradients, count);
+  for (int thread = 1; thread < threads; ++thread)
+    weights += Eigen::Map<const Vector<Scalar>>(partials + (thread - 1) * count, count);
+  if (channels == 0) return;
+  const Eigen::Map<const Matrix<Scalar>> per_channel(grad_out.data(), channels,
+                                                     grad_out.size() / channels);
+  VectorMap<Scalar>(gradients + count, channels).noalias() += per_channel.rowwise().sum();
+}
+
 /// Where a convolution's kernel windows lie on an image of Channels x Height x Width, stored
 /// channels-last (value (h * Width + w) * Channels + c). Window (oy, ox) covers rows
 /// oy * Stride - Padding + ky and columns ox * Stride - Padding + kx for ky, kx in [0, Kernel);
