@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Command-line tests of the MNIST example programs (mnist_gan, mnist_dcgan): bad flags, bad data and bad checkpoints must each give a
-# message naming the flag or file, what was expected and what was found, a non-zero exit
-# status, and no partial output; good runs must write what --help promises.
+# Command-line tests of the MNIST example programs (mnist_gan, mnist_dcgan): bad flags,
+# bad data and bad checkpoints must each give a message naming the flag or file, what was
+# expected and what was found, a non-zero exit status, and no partial output; good runs must
+# write what --help promises.
 #
 #   mnist_gan_cli.sh PATH/TO/PROGRAM CASE
 #
@@ -131,7 +132,8 @@ case "$case_name" in
     "$program" --data "$work/data" --out "$work/other" --epochs 1 --batch-size 10 --seed 9 \
       --threads 1 >/dev/null || fail "the second run failed"
     cp "$work/other/checkpoint.gan" "$work/before.gan"
-    expected_status=2 expected_message="--out: expected the folder of the checkpoint being resumed.*other/checkpoint.gan"
+    expected_status=2
+    expected_message="--out: expected the folder of the checkpoint being resumed.*other/checkpoint.gan"
     expect_failure --data "$work/data" --out "$work/other" --epochs 2 \
       --resume "$work/run/checkpoint.gan"
     cmp -s "$work/other/checkpoint.gan" "$work/before.gan" ||
@@ -139,7 +141,8 @@ case "$case_name" in
   folder_in_place_of_an_output_file_is_refused)
     make_data "$work/data"
     mkdir -p "$work/out/samples.png"
-    expected_status=2 expected_message="--out: expected '.*samples.png' to be a file or absent, got a folder"
+    expected_status=2
+    expected_message="--out: expected '.*samples.png' to be a file or absent, got a folder"
     expect_failure --data "$work/data" --out "$work/out" --epochs 1 --batch-size 10
     [[ ! -e "$work/out/checkpoint.gan" && ! -e "$work/out/log.csv" ]] ||
       fail "a refused run left output behind: $(ls "$work/out")" ;;
