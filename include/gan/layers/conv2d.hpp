@@ -131,9 +131,8 @@ struct Conv2d {
       if (!accumulate_parameter_gradients && grad_in == nullptr) return;
       const Eigen::Index batch = grad_out.cols();
       const int threads = detail::batch_threads(batch);
-      Scalar* partials = accumulate_parameter_gradients
-                             ? detail::gradient_partials<Scalar>(threads, kWeightCount)
-                             : nullptr;
+      const detail::ThreadWeightGradients<Scalar> weight_sums(
+          gradients_, accumulate_parameter_gradients ? threads : 1, kWeightCount);
       if (grad_in != nullptr) grad_in->resize(kInputSize, batch);
       detail::for_each_batch_chunk(
           batch, threads, kChunkImages, [&](int thread, Eigen::Index first, Eigen::Index count) {
@@ -146,7 +145,7 @@ struct Conv2d {
               // unfolding takes a few percent of the time of the products, while keeping them
               // would hold a column matrix per layer and pass in memory.
               detail::im2col<Geometry>(in.data() + first * kInputSize, count, columns.data());
-              Scalar* sums = thread == 0 ? gradients_ : partials + (thread - 1) * kWeightCount;
+              Scalar* sums = weight_sums.of(thread);
               MatrixMap<Scalar> grad_weights(sums, OutChannels, kPatchSize);
               grad_weights.noalias() += grad_out_pixels * columns.transpose();
             }
@@ -156,8 +155,7 @@ struct Conv2d {
             }
           });
       if (accumulate_parameter_gradients)
-        detail::finish_parameter_gradients(gradients_, partials, threads, kWeightCount, grad_out,
-                                           static_cast<Eigen::Index>(kBiasCount));
+        weight_sums.finish(grad_out, static_cast<Eigen::Index>(kBiasCount));
     }
 
     /// W, [OutChannels, Kernel * Kernel * InChannels]: row o is filter o, and column

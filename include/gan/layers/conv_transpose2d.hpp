@@ -154,9 +154,8 @@ struct ConvTranspose2d {
       if (!accumulate_parameter_gradients && grad_in == nullptr) return;
       const Eigen::Index batch = grad_out.cols();
       const int threads = detail::batch_threads(batch);
-      Scalar* partials = accumulate_parameter_gradients
-                             ? detail::gradient_partials<Scalar>(threads, kWeightCount)
-                             : nullptr;
+      const detail::ThreadWeightGradients<Scalar> weight_sums(
+          gradients_, accumulate_parameter_gradients ? threads : 1, kWeightCount);
       if (grad_in != nullptr) grad_in->resize(kInputSize, batch);
       detail::for_each_batch_chunk(
           batch, threads, kChunkImages, [&](int thread, Eigen::Index first, Eigen::Index count) {
@@ -166,7 +165,7 @@ struct ConvTranspose2d {
             if (accumulate_parameter_gradients) {
               const Eigen::Map<const Matrix<Scalar>> in_pixels(in.data() + first * kInputSize,
                                                                InChannels, kInputPixels * count);
-              Scalar* sums = thread == 0 ? gradients_ : partials + (thread - 1) * kWeightCount;
+              Scalar* sums = weight_sums.of(thread);
               MatrixMap<Scalar> grad_weights(sums, InChannels, kPatchSize);
               grad_weights.noalias() += in_pixels * columns.transpose();
             }
@@ -177,8 +176,7 @@ struct ConvTranspose2d {
             }
           });
       if (accumulate_parameter_gradients)
-        detail::finish_parameter_gradients(gradients_, partials, threads, kWeightCount, grad_out,
-                                           static_cast<Eigen::Index>(kBiasCount));
+        weight_sums.finish(grad_out, static_cast<Eigen::Index>(kBiasCount));
     }
 
     /// W, [InChannels, Kernel * Kernel * OutChannels]: row c holds what input channel c adds,

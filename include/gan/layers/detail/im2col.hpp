@@ -75,37 +75,51 @@ void for_each_batch_chunk(Eigen::Index batch, int threads, Eigen::Index max_chun
   run(0);
 }
 
-/// Zeroed room for the weight gradients of threads 1 to `threads` - 1 of a pass (thread 0
-/// adds to the network's gradient directly), `count` values each, in storage of the calling
-/// thread that only grows. The partial sums are added to the gradient in thread order after
-/// the pass, so a given thread count always gives the same result.
+/// The weight gradients of a backward pass whose threads split the batch. Thread 0 adds to
+/// the network's gradient directly; threads 1 to `threads` - 1 add to zeroed buffers of their
+/// own, kept in storage of the calling thread that only grows, and finish() adds those to the
+/// gradient in thread order, so a given thread count always gives the same result.
 template <typename Scalar>
-Scalar* gradient_partials(int threads, std::size_t count) {
-  thread_local Vector<Scalar> storage;
-  const auto size = static_cast<Eigen::Index>(count) * (threads - 1);
-  if (storage.size() < size) storage.resize(size);
-  storage.head(size).setZero();
-  return storage.data();
-}
+class ThreadWeightGradients {
+ public:
+  /// Sums for `weight_count` weights at `gradients`, which the pass adds to.
+  ThreadWeightGradients(Scalar* gradients, int threads, std::size_t weight_count)
+      : gradients_(gradients),
+        threads_(threads),
+        count_(static_cast<Eigen::Index>(weight_count)),
+        partials_(zeroed_storage(count_ * (threads - 1))) {}
 
-/// Ends the weight-gradient part of a threaded backward pass: adds the sums of threads 1 to
-/// `threads` - 1 (from gradient_partials) to thread 0's, already in `gradients`, in thread
-/// order; then, when `channels` is not 0, adds the bias gradient, the sum of each output
-/// channel over `grad_out` viewed as [channels, pixels of the whole batch], behind the
-/// `weight_count` weights.
-template <typename Scalar>
-void finish_parameter_gradients(Scalar* gradients, const Scalar* partials, int threads,
-                                std::size_t weight_count, const Matrix<Scalar>& grad_out,
-                                Eigen::Index channels) {
-  const auto count = static_cast<Eigen::Index>(weight_count);
-  VectorMap<Scalar> weights(gradients, count);
-  for (int thread = 1; thread < threads; ++thread)
-    weights += Eigen::Map<const Vector<Scalar>>(partials + (thread - 1) * count, count);
-  if (channels == 0) return;
-  const Eigen::Map<const Matrix<Scalar>> per_channel(grad_out.data(), channels,
-                                                     grad_out.size() / channels);
-  VectorMap<Scalar>(gradients + count, channels).noalias() += per_channel.rowwise().sum();
-}
+  /// Where thread `thread` adds its weight gradient.
+  Scalar* of(int thread) const {
+    return thread == 0 ? gradients_ : partials_ + (thread - 1) * count_;
+  }
+
+  /// Adds the other threads' sums to thread 0's; then, when `channels` is not 0, adds the bias
+  /// gradient behind the weights: each output channel summed over `grad_out` viewed as
+  /// [channels, pixels of the whole batch].
+  void finish(const Matrix<Scalar>& grad_out, Eigen::Index channels) const {
+    VectorMap<Scalar> weights(gradients_, count_);
+    for (int thread = 1; thread < threads_; ++thread)
+      weights += Eigen::Map<const Vector<Scalar>>(of(thread), count_);
+    if (channels == 0) return;
+    const Eigen::Map<const Matrix<Scalar>> per_channel(grad_out.data(), channels,
+                                                       grad_out.size() / channels);
+    VectorMap<Scalar>(gradients_ + count_, channels).noalias() += per_channel.rowwise().sum();
+  }
+
+ private:
+  static Scalar* zeroed_storage(Eigen::Index size) {
+    thread_local Vector<Scalar> storage;
+    if (storage.size() < size) storage.resize(size);
+    storage.head(size).setZero();
+    return storage.data();
+  }
+
+  Scalar* gradients_;
+  int threads_;
+  Eigen::Index count_;
+  Scalar* partials_;
+};
 
 /// Where a convolution's kernel windows lie on an image of Channels x Height x Width, stored
 /// channels-last (value (h * Width + w) * Channels + c). Window (oy, ox) covers rows
