@@ -33,7 +33,9 @@ namespace gan {
 ///   u32 CRC-32 of every byte before it
 /// The checksum catches truncation and corruption before any value is used.
 inline constexpr char kCheckpointMagic[8] = {'G', 'A', 'N', 'C', 'K', 'P', 'T', '\n'};
-inline constexpr std::uint32_t kCheckpointFormatVersion = 1;
+/// Raised whenever saved values change meaning, so that an older file is refused by name
+/// instead of loading into the wrong places. Version 2: Dense weights are stored row-major.
+inline constexpr std::uint32_t kCheckpointFormatVersion = 2;
 
 /// What an entry holds; stored so that a reader can refuse an entry of the wrong kind.
 enum class EntryKind : std::uint8_t { f32_array = 1, f64_array = 2, u64 = 3, text = 4 };

@@ -16,14 +16,13 @@ struct Identity {
 
   std::string describe() const { return "Identity"; }
 
-  template <typename Scalar>
-  void apply(const Matrix<Scalar>& in, Matrix<Scalar>& out) const {
+  template <typename In, typename Out>
+  void apply(const In& in, Out& out) const {
     out = in;
   }
 
-  template <typename Scalar>
-  void gradient(const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
-                Matrix<Scalar>& grad_in) const {
+  template <typename Out, typename GradOut, typename GradIn>
+  void gradient(const Out& out, const GradOut& grad_out, GradIn& grad_in) const {
     (void)out;
     grad_in = grad_out;
   }

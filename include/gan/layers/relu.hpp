@@ -16,15 +16,16 @@ struct Relu {
 
   std::string describe() const { return "ReLU"; }
 
-  template <typename Scalar>
-  void apply(const Matrix<Scalar>& in, Matrix<Scalar>& out) const {
+  template <typename In, typename Out>
+  void apply(const In& in, Out& out) const {
+    using Scalar = typename In::Scalar;
     out = in.cwiseMax(Scalar(0));
   }
 
   /// out > 0 exactly where in > 0, so the output alone tells the slope.
-  template <typename Scalar>
-  void gradient(const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
-                Matrix<Scalar>& grad_in) const {
+  template <typename Out, typename GradOut, typename GradIn>
+  void gradient(const Out& out, const GradOut& grad_out, GradIn& grad_in) const {
+    using Scalar = typename Out::Scalar;
     grad_in = (out.array() > Scalar(0)).select(grad_out, Scalar(0));
   }
 

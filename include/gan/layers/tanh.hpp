@@ -16,14 +16,14 @@ struct Tanh {
 
   std::string describe() const { return "Tanh"; }
 
-  template <typename Scalar>
-  void apply(const Matrix<Scalar>& in, Matrix<Scalar>& out) const {
+  template <typename In, typename Out>
+  void apply(const In& in, Out& out) const {
     out = in.array().tanh();
   }
 
-  template <typename Scalar>
-  void gradient(const Matrix<Scalar>& out, const Matrix<Scalar>& grad_out,
-                Matrix<Scalar>& grad_in) const {
+  template <typename Out, typename GradOut, typename GradIn>
+  void gradient(const Out& out, const GradOut& grad_out, GradIn& grad_in) const {
+    using Scalar = typename Out::Scalar;
     grad_in = grad_out.array() * (Scalar(1) - out.array().square());
   }
 

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <gan/core/error.hpp>
+#include <gan/core/parallel.hpp>
 #include <gan/core/random.hpp>
 #include <gan/core/tensor.hpp>
 #include <gan/nn/mode.hpp>
 #include <gan/nn/sequential.hpp>
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -150,7 +152,8 @@ class Network<Sequential<Layers...>, Scalar> {
         layers_(other.layers_),
         parameters_(other.parameters_),
         gradients_(other.gradients_),
-        state_(other.state_) {
+        state_(other.state_),
+        gradients_cleared_(other.gradients_cleared_) {
     bind();
   }
   Network& operator=(const Network& other) {
@@ -160,6 +163,7 @@ class Network<Sequential<Layers...>, Scalar> {
       parameters_ = other.parameters_;
       gradients_ = other.gradients_;
       state_ = other.state_;
+      gradients_cleared_ = other.gradients_cleared_;
       bind();
     }
     return *this;
@@ -234,8 +238,45 @@ class Network<Sequential<Layers...>, Scalar> {
   /// The network's own Activations, used by the one-argument forward() and backward().
   const Activations& activations() const noexcept { return own_activations_; }
 
-  /// Sets every accumulated gradient to zero.
-  void zero_gradients() { gradients_.setZero(); }
+  /// Sets every accumulated gradient to zero. The buffer itself is cleared later, a layer at
+  /// a time just before the next backward pass adds to it (by the threads that own each
+  /// range in parameter_partition()), so that each value is written while it is in cache for
+  /// that pass rather than in a pass of its own.
+  void zero_gradients() noexcept { gradients_cleared_ = true; }
+
+  /// Whether every accumulated gradient is finite (no NaN, no infinity); each thread checks
+  /// the gradients it owns in parameter_partition().
+  bool gradients_are_finite() const {
+    if (gradients_cleared_) return true;
+    std::atomic<bool> finite{true};
+    parameter_partition().for_each_range([&](int, Eigen::Index begin, Eigen::Index count) {
+      if (!gradients_.segment(begin, count).allFinite())
+        finite.store(false, std::memory_order_relaxed);
+    });
+    return finite.load(std::memory_order_relaxed);
+  }
+
+  /// Which thread owns which parameters, for OpenMP's current thread count: each dense layer
+  /// gives a thread the weights of the output rows its passes compute, other layers are split
+  /// evenly. An optimizer that follows it updates each parameter on the thread that computed
+  /// its gradient. Rebuilt only when the thread count changes.
+  const ParameterPartition& parameter_partition() const {
+    const int threads = max_threads();
+    if (partition_threads_ != threads) {
+      ParameterPartition partition(threads);
+      for_each_layer([&](const auto& layer, auto index) {
+        using Layer = std::remove_cvref_t<decltype(layer)>;
+        constexpr auto offset = static_cast<Eigen::Index>(kOffsets[decltype(index)::value]);
+        if constexpr (requires { Layer::parameter_ranges(partition, offset); })
+          Layer::parameter_ranges(partition, offset);
+        else
+          partition.add_evenly(offset, static_cast<Eigen::Index>(Layer::parameter_count));
+      });
+      partition_ = std::move(partition);
+      partition_threads_ = threads;
+    }
+    return partition_;
+  }
 
   /// All parameters, flat, in layer order. A view, not the vector itself: the layers point
   /// into this storage, so it can be read and written but never resized or swapped away.
@@ -246,10 +287,12 @@ class Network<Sequential<Layers...>, Scalar> {
     return ConstVectorMap<Scalar>(parameters_.data(), parameter_count);
   }
   /// The accumulated gradients, laid out like parameters(); a view, like parameters().
-  VectorMap<Scalar> gradients() noexcept {
+  VectorMap<Scalar> gradients() {
+    clear_gradient_buffer(0, parameter_count);
     return VectorMap<Scalar>(gradients_.data(), parameter_count);
   }
-  ConstVectorMap<Scalar> gradients() const noexcept {
+  ConstVectorMap<Scalar> gradients() const {
+    clear_gradient_buffer(0, parameter_count);
     return ConstVectorMap<Scalar>(gradients_.data(), parameter_count);
   }
 
@@ -304,6 +347,20 @@ class Network<Sequential<Layers...>, Scalar> {
     (std::make_index_sequence<layer_count>{});
   }
 
+  // Carries out a pending zero_gradients() on parameters [first, last) of the buffer, each
+  // thread zeroing the ranges it owns; once it reaches the last parameter, nothing is pending.
+  void clear_gradient_buffer(std::size_t first, std::size_t last) const {
+    if (!gradients_cleared_ || first == last) return;
+    const auto begin = static_cast<Eigen::Index>(first);
+    const auto end = static_cast<Eigen::Index>(last);
+    parameter_partition().for_each_range([&](int, Eigen::Index from, Eigen::Index count) {
+      const Eigen::Index lo = std::max(from, begin);
+      const Eigen::Index hi = std::min(from + count, end);
+      if (lo < hi) gradients_.segment(lo, hi - lo).setZero();
+    });
+    if (first == 0 && last == parameter_count) gradients_cleared_ = false;
+  }
+
   template <std::size_t I>
   void backward_from(const Matrix<Scalar>& output_gradient, Activations& activations,
                      bool parameters, bool input) {
@@ -316,6 +373,12 @@ class Network<Sequential<Layers...>, Scalar> {
       in_gradient = &gradient_buffers_[I % 2];
     else if (input)
       in_gradient = &activations.input_gradient_;
+    // Backward passes run from the last layer to the first, so the pending zeroing of
+    // zero_gradients() is done once layer 0 has been cleared.
+    if (parameters) {
+      clear_gradient_buffer(kOffsets[I], kOffsets[I + 1]);
+      if constexpr (I == 0) gradients_cleared_ = false;
+    }
     detail::backward_in_mode<Scalar>(std::get<I>(layers_), in, activations.outputs_[kOutputSlot[I]],
                                      output_gradient, in_gradient, parameters, activations.mode_);
     if constexpr (I > 0)
@@ -325,12 +388,18 @@ class Network<Sequential<Layers...>, Scalar> {
   Architecture architecture_;
   LayerTuple layers_;
   Vector<Scalar> parameters_;
-  Vector<Scalar> gradients_;
+  // mutable: a const read of the gradients carries out a pending zero_gradients() first.
+  mutable Vector<Scalar> gradients_;
   Vector<Scalar> state_;
   Activations own_activations_;
   // The gradients between layers during a backward pass, alternating; not copied with the
   // network, since no pass outlives its backward() call.
   std::array<Matrix<Scalar>, 2> gradient_buffers_;
+  // parameter_partition()'s cache.
+  mutable ParameterPartition partition_;
+  mutable int partition_threads_ = 0;  // 0: not built yet
+  // Set by zero_gradients(): the gradients are zero, though the buffer may not be yet.
+  mutable bool gradients_cleared_ = false;
 };
 
 }  // namespace gan

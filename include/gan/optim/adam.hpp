@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gan/core/error.hpp>
+#include <gan/core/parallel.hpp>
 #include <gan/core/tensor.hpp>
 #include <gan/io/checkpoint.hpp>
 
@@ -56,7 +57,20 @@ class Adam {
   }
 
   /// Applies one update to `parameters` from `gradients`; both have parameter_count values.
+  /// Large vectors are split evenly between OpenMP's threads.
   void step(VectorRef<Scalar> parameters, ConstVectorRef<Scalar> gradients) {
+    const Eigen::Index count = first_moment_.size();
+    ParameterPartition partition(count >= kParallelMinimum ? max_threads() : 1);
+    partition.add_evenly(0, count);
+    step(parameters, gradients, partition);
+  }
+
+  /// step(), each thread updating the ranges `partition` gives it, which must cover every
+  /// parameter once (Network::parameter_partition() does): a thread then updates the values
+  /// whose gradients it computed, while they are still in its caches. Every parameter is
+  /// updated on its own, so the result does not depend on the partition.
+  void step(VectorRef<Scalar> parameters, ConstVectorRef<Scalar> gradients,
+            const ParameterPartition& partition) {
     GAN_ASSERT(
         parameters.size() == first_moment_.size() && gradients.size() == first_moment_.size(),
         "Adam::step: parameter count differs from the one the optimizer was made for");
@@ -72,25 +86,21 @@ class Adam {
     const auto epsilon = static_cast<Scalar>(h.epsilon);
     const auto b1 = static_cast<Scalar>(h.beta1);
     const auto b2 = static_cast<Scalar>(h.beta2);
-    const Eigen::Index count = first_moment_.size();
     // One pass over memory in blocks that stay in the L1 cache while the three updates run
     // over them. Eigen's array expressions vectorise the square root and the division, which a
     // plain loop of std::sqrt does not (the compiler must keep errno for negative inputs).
-    // Every element is updated on its own, so the blocks spread over threads and the result
-    // does not depend on the thread count.
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (count >= kParallelMinimum)
-#endif
-    for (Eigen::Index start = 0; start < count; start += kBlock) {
-      const Eigen::Index length = std::min(kBlock, count - start);
-      auto m = first_moment_.segment(start, length).array();
-      auto v = second_moment_.segment(start, length).array();
-      auto p = parameters.segment(start, length).array();
-      const auto g = gradients.segment(start, length).array();
-      m = b1 * m + (Scalar(1) - b1) * g;
-      v = b2 * v + (Scalar(1) - b2) * g.square();
-      p -= rate * m / (v.sqrt() * inverse_root2 + epsilon);
-    }
+    partition.for_each_range([&](int, Eigen::Index begin, Eigen::Index count) {
+      for (Eigen::Index start = begin; start < begin + count; start += kBlock) {
+        const Eigen::Index length = std::min(kBlock, begin + count - start);
+        auto m = first_moment_.segment(start, length).array();
+        auto v = second_moment_.segment(start, length).array();
+        auto p = parameters.segment(start, length).array();
+        const auto g = gradients.segment(start, length).array();
+        m = b1 * m + (Scalar(1) - b1) * g;
+        v = b2 * v + (Scalar(1) - b2) * g.square();
+        p -= rate * m / (v.sqrt() * inverse_root2 + epsilon);
+      }
+    });
   }
 
   const Hyperparameters& hyperparameters() const noexcept { return hyperparameters_; }
@@ -120,7 +130,8 @@ class Adam {
  private:
   // 1,024 values of each of the four arrays are 16 KiB in float: half a typical L1 cache.
   static constexpr Eigen::Index kBlock = 1024;
-  // Below this many parameters a thread team costs more than it saves.
+  // Below this many parameters a thread team costs more than it saves (step() without a
+  // partition).
   static constexpr Eigen::Index kParallelMinimum = 1 << 16;
 
   Hyperparameters hyperparameters_;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gan/core/error.hpp>
+#include <gan/core/parallel.hpp>
 #include <gan/core/tensor.hpp>
 #include <gan/io/checkpoint.hpp>
 
@@ -45,18 +46,18 @@ class Sgd {
 
   /// Applies one update to `parameters` from `gradients`; both have parameter_count values.
   void step(VectorRef<Scalar> parameters, ConstVectorRef<Scalar> gradients) {
-    GAN_ASSERT(parameters.size() == velocity_.size() && gradients.size() == velocity_.size(),
-               "Sgd::step: parameter count differs from the one the optimizer was made for");
-    const auto momentum = static_cast<Scalar>(hyperparameters_.momentum);
-    const auto rate = static_cast<Scalar>(hyperparameters_.learning_rate);
-    // One pass over memory: both updates fused in a single loop.
-    Scalar* p = parameters.data();
-    Scalar* v = velocity_.data();
-    const Scalar* g = gradients.data();
-    for (Eigen::Index i = 0; i < velocity_.size(); ++i) {
-      v[i] = momentum * v[i] + g[i];
-      p[i] -= rate * v[i];
-    }
+    check_sizes(parameters, gradients);
+    update(parameters, gradients, 0, velocity_.size());
+  }
+
+  /// step(), each thread updating the ranges `partition` gives it, which must cover every
+  /// parameter once (Network::parameter_partition()); the result does not depend on it.
+  void step(VectorRef<Scalar> parameters, ConstVectorRef<Scalar> gradients,
+            const ParameterPartition& partition) {
+    check_sizes(parameters, gradients);
+    partition.for_each_range([&](int, Eigen::Index begin, Eigen::Index count) {
+      update(parameters, gradients, begin, count);
+    });
   }
 
   const Hyperparameters& hyperparameters() const noexcept { return hyperparameters_; }
@@ -77,6 +78,26 @@ class Sgd {
   }
 
  private:
+  void check_sizes([[maybe_unused]] const VectorRef<Scalar>& parameters,
+                   [[maybe_unused]] const ConstVectorRef<Scalar>& gradients) const {
+    GAN_ASSERT(parameters.size() == velocity_.size() && gradients.size() == velocity_.size(),
+               "Sgd::step: parameter count differs from the one the optimizer was made for");
+  }
+
+  // Both updates fused in a single loop over [begin, begin + count): one pass over memory.
+  void update(VectorRef<Scalar>& parameters, const ConstVectorRef<Scalar>& gradients,
+              Eigen::Index begin, Eigen::Index count) {
+    const auto momentum = static_cast<Scalar>(hyperparameters_.momentum);
+    const auto rate = static_cast<Scalar>(hyperparameters_.learning_rate);
+    Scalar* p = parameters.data();
+    Scalar* v = velocity_.data();
+    const Scalar* g = gradients.data();
+    for (Eigen::Index i = begin; i < begin + count; ++i) {
+      v[i] = momentum * v[i] + g[i];
+      p[i] -= rate * v[i];
+    }
+  }
+
   Hyperparameters hyperparameters_;
   Vector<Scalar> velocity_;
 };

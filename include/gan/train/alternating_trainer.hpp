@@ -472,9 +472,8 @@ class AlternatingTrainer {
     }
     // A finite loss can still have a non-finite gradient (an infinite input under a saturated
     // unit gives 0 * inf); one pass over the gradients keeps NaN out of the parameters.
-    if (!discriminator_.gradients().allFinite())
-      diverged("discriminator", "gradient", stats, false);
-    discriminator_optimizer_.step(discriminator_.parameters(), discriminator_.gradients());
+    if (!discriminator_.gradients_are_finite()) diverged("discriminator", "gradient", stats, false);
+    update(discriminator_optimizer_, discriminator_);
   }
 
   /// The discriminator's loss, its gradients and the mean scores, from real_logits_ and
@@ -499,9 +498,20 @@ class AlternatingTrainer {
     discriminator_.backward(fake_gradient_, fake_pass_, Backprop::input_only);
     generator_.zero_gradients();
     generator_.backward(fake_pass_.input_gradient(), generator_pass_, Backprop::parameters_only);
-    if (!generator_.gradients().allFinite()) diverged("generator", "gradient", stats, true);
-    generator_optimizer_.step(generator_.parameters(), generator_.gradients());
+    if (!generator_.gradients_are_finite()) diverged("generator", "gradient", stats, true);
+    update(generator_optimizer_, generator_);
     if (averaging()) update_generator_average();
+  }
+
+  /// One optimizer step on `network`. An optimizer that can follows the network's parameter
+  /// partition, so that each thread updates the parameters whose gradients it computed.
+  template <typename Network>
+  static void update(OptimizerType& optimizer, Network& network) {
+    if constexpr (requires { optimizer.step(network.parameters(), network.gradients(),
+                                            network.parameter_partition()); })
+      optimizer.step(network.parameters(), network.gradients(), network.parameter_partition());
+    else
+      optimizer.step(network.parameters(), network.gradients());
   }
 
   Options options_;

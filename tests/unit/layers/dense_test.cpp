@@ -33,8 +33,8 @@ struct BoundDense {
   Layer layer{gan::Dense<3, 2>{}};
 
   BoundDense() {
-    // W = [[1, 2, 3], [4, 5, 6]] stored column-major, then b = [0.5, -1].
-    parameters = {1, 4, 2, 5, 3, 6, 0.5, -1};
+    // W = [[1, 2, 3], [4, 5, 6]] stored row-major, then b = [0.5, -1].
+    parameters = {1, 2, 3, 4, 5, 6, 0.5, -1};
     layer.bind(parameters.data(), gradients.data());
   }
 };
@@ -68,7 +68,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(forward_computes_weights_times_input_plus_bias, Sc
   check_entries(output, expected, 0.0);
 }
 
-BOOST_AUTO_TEST_CASE_TEMPLATE(parameters_are_weights_column_major_then_bias, Scalar,
+BOOST_AUTO_TEST_CASE_TEMPLATE(parameters_are_weights_row_major_then_bias, Scalar,
                               scalar_types) {
   BoundDense<Scalar> dense;
   BOOST_TEST(dense.layer.weights()(0, 0) == Scalar(1));
@@ -92,8 +92,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(backward_gives_hand_computed_gradients, Scalar, sc
 
   // dW = G X^T: row 0 = 1 [1, 0, -1] - 1 [2, 1, 0.5] = [-1, -1, -1.5]
   //             row 1 = 0.5 [1, 0, -1] + 2 [2, 1, 0.5] = [4.5, 2, 0.5]
-  // db = row sums of G = [0, 2.5]; stored as [dW column-major, db].
-  const std::array<Scalar, 8> expected_gradients = {-1, 4.5, -1, 2, -1.5, 0.5, 0, 2.5};
+  // db = row sums of G = [0, 2.5]; stored as [dW row-major, db].
+  const std::array<Scalar, 8> expected_gradients = {-1, -1, -1.5, 4.5, 2, 0.5, 0, 2.5};
   BOOST_TEST(dense.gradients == expected_gradients, boost::test_tools::per_element());
   // dX = W^T G: column 0 = [1 + 2, 2 + 2.5, 3 + 3], column 1 = [-1 + 8, -2 + 10, -3 + 12]
   gan::Matrix<Scalar> expected_grad_in(3, 2);

@@ -17,11 +17,16 @@
 #include "support/expected_errors.hpp"
 #include "support/layer_checks.hpp"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace {
 
@@ -148,7 +153,71 @@ BOOST_AUTO_TEST_CASE(gradients_accumulate_until_zero_gradients) {
     net.forward(input);
     net.backward(output_gradient);
     BOOST_TEST(bit_identical(net.gradients(), once));
+
+    // zero_gradients() clears the buffer only as the next backward pass reaches each layer:
+    // the pass must still see zeros, not the two passes accumulated before it.
+    net.forward(input);
+    net.backward(output_gradient);
+    net.zero_gradients();
+    net.forward(input);
+    net.backward(output_gradient);
+    BOOST_TEST(bit_identical(net.gradients(), once));
+
+    // A pass that computes no parameter gradient leaves them zero, and so does a copy.
+    net.zero_gradients();
+    net.backward(output_gradient, gan::Backprop::input_only);
+    const Net copy = net;
+    BOOST_TEST(copy.gradients().isZero(0.0));
+    BOOST_TEST(net.gradients().isZero(0.0));
   }
+}
+
+BOOST_AUTO_TEST_CASE(gradients_are_finite_finds_a_nan_or_an_infinity_anywhere) {
+  Net net = initialized<Net>(8);
+  BOOST_TEST(net.gradients_are_finite());
+  for (const Eigen::Index index : {0, 41, 69}) {
+    for (const double bad : {std::nan(""), HUGE_VAL, -HUGE_VAL}) {
+      net.gradients().setZero();
+      net.gradients()(index) = bad;
+      BOOST_TEST(!net.gradients_are_finite(), "entry " << index << " = " << bad);
+    }
+  }
+  net.zero_gradients();
+  BOOST_TEST(net.gradients_are_finite());
+}
+
+BOOST_AUTO_TEST_CASE(partition_gives_every_parameter_to_one_thread_dense_rows_to_their_thread) {
+  using Wide = gan::Sequential<gan::Dense<3, 40>, gan::LeakyRelu, gan::Dense<40, 50>>;
+  const gan::Network<Wide, double> net;
+  for (const int threads : {1, 2, 3}) {
+    BOOST_TEST_CONTEXT(threads << " threads") {
+#ifdef _OPENMP
+      omp_set_num_threads(threads);
+#endif
+      const gan::ParameterPartition& partition = net.parameter_partition();
+      BOOST_TEST_REQUIRE(partition.threads() == gan::max_threads());
+      std::vector<int> owner(net.parameters().size(), -1);
+      for (int thread = 0; thread < partition.threads(); ++thread)
+        for (const auto& range : partition.ranges(thread))
+          for (Eigen::Index i = range.begin; i < range.begin + range.count; ++i) {
+            BOOST_TEST(owner[static_cast<std::size_t>(i)] == -1, "parameter " << i << " twice");
+            owner[static_cast<std::size_t>(i)] = thread;
+          }
+      for (std::size_t i = 0; i < owner.size(); ++i)
+        BOOST_TEST(owner[i] != -1, "parameter " << i << " has no thread");
+      // The second layer's weight (o, i) and bias o belong to the thread of row o.
+      const std::size_t offset = 3 * 40 + 40;
+      for (Eigen::Index o = 0; o < 50; ++o) {
+        int row_thread = 0;
+        while (gan::RowRange::of(50, row_thread, partition.threads()).end <= o) ++row_thread;
+        BOOST_TEST(owner[offset + static_cast<std::size_t>(o * 40 + 7)] == row_thread);
+        BOOST_TEST(owner[offset + 40 * 50 + static_cast<std::size_t>(o)] == row_thread);
+      }
+    }
+  }
+#ifdef _OPENMP
+  omp_set_num_threads(2);
+#endif
 }
 
 BOOST_AUTO_TEST_CASE(copy_has_the_same_parameters_and_is_independent) {
@@ -185,12 +254,12 @@ BOOST_AUTO_TEST_CASE(copy_has_the_same_parameters_and_is_independent) {
     BOOST_TEST(bit_identical(assigned.parameters(), copy.parameters()));
     const double second_weight = copy.parameters()(1);
     assigned.parameters()(1) += 1.0;
-    BOOST_TEST(assigned.layer<0>().weights()(1, 0) == assigned.parameters()(1));
+    BOOST_TEST(assigned.layer<0>().weights()(0, 1) == assigned.parameters()(1));
     BOOST_TEST(copy.parameters()(1) == second_weight);
-    BOOST_TEST(copy.layer<0>().weights()(1, 0) == second_weight);
+    BOOST_TEST(copy.layer<0>().weights()(0, 1) == second_weight);
     Net moved = std::move(assigned);
     moved.parameters()(2) += 1.0;
-    BOOST_TEST(moved.layer<0>().weights()(2, 0) == moved.parameters()(2));
+    BOOST_TEST(moved.layer<0>().weights()(0, 2) == moved.parameters()(2));
   }
 }
 

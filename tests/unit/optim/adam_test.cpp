@@ -164,4 +164,8 @@ BOOST_AUTO_TEST_CASE(restored_optimizer_continues_bit_identically) {
                     gan::CheckpointError);
 }
 
+BOOST_AUTO_TEST_CASE(steps_split_between_threads_match_plain_steps_bit_for_bit) {
+  check_partitioned_steps_match_plain_ones<gan::Adam<double>>(kHandSettings);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

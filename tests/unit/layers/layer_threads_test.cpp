@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: MIT
-// Convolutions split a batch over threads (detail::for_each_batch_chunk) and into chunks that
-// bound their column matrix: whatever the split, the results must be one thread's up to
-// rounding, and the same thread count must give the same bits every time.
-#define BOOST_TEST_MODULE convolution_threads
+// Layers split their work over OpenMP threads: convolutions split the batch, and into chunks
+// that bound their column matrix (detail::for_each_batch_chunk); dense layers split their
+// output rows, and add per-thread partial sums for the input gradient; activations split
+// rows. Whatever the split, the results must be one thread's up to rounding, and the same
+// thread count must give the same bits every time.
+#define BOOST_TEST_MODULE layer_threads
 #include <boost/test/unit_test.hpp>
 
 #include <gan/layers/conv2d.hpp>
 #include <gan/layers/conv_transpose2d.hpp>
+#include <gan/layers/dense.hpp>
+#include <gan/layers/leaky_relu.hpp>
+#include <gan/layers/tanh.hpp>
 
 #include "support/convolution_checks.hpp"
 
@@ -40,6 +45,7 @@ void set_threads(int threads) {
 /// Equal to within 1e-12 of the largest magnitude of `expected`.
 template <typename Values>
 bool close(const Values& found, const Values& expected) {
+  if (expected.size() == 0) return found.size() == 0;  // a layer without parameters
   const double scale = expected.cwiseAbs().maxCoeff();
   return (found - expected).cwiseAbs().maxCoeff() <= 1e-12 * scale;
 }
@@ -58,12 +64,19 @@ Results run(int threads, Eigen::Index batch) {
   return results;
 }
 
-// A DCGAN-sized convolution (several chunks per thread at batch 37) and small odd ones.
+// A DCGAN-sized convolution (several chunks per thread at batch 37) and small odd ones; dense
+// layers large enough to use threads at batch 37 (with output rows that are not a multiple of
+// the 16-row unit threads take, and a single output), and activations over 1,000 features.
 using Cases =
     boost::mpl::list<std::pair<gan::Conv2d<64, 128, 4, 2, 1>, gan::Shape<64, 14, 14>>,
                      std::pair<gan::Conv2d<2, 3, 3, 2, 1>, gan::Shape<2, 5, 7>>,
                      std::pair<gan::ConvTranspose2d<128, 64, 4, 2, 1>, gan::Shape<128, 7, 7>>,
-                     std::pair<gan::ConvTranspose2d<3, 2, 3, 2, 1, 1>, gan::Shape<3, 4, 5>>>;
+                     std::pair<gan::ConvTranspose2d<3, 2, 3, 2, 1, 1>, gan::Shape<3, 4, 5>>,
+                     std::pair<gan::Dense<81, 50>, gan::Shape<81>>,
+                     std::pair<gan::Dense<300, 784>, gan::Shape<300>>,
+                     std::pair<gan::Dense<4000, 1>, gan::Shape<4000>>,
+                     std::pair<gan::LeakyRelu, gan::Shape<1000>>,
+                     std::pair<gan::Tanh, gan::Shape<10, 10, 10>>>;
 
 }  // namespace
 

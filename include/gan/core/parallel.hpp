@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+// How work is split between OpenMP threads: ranges of rows, and which thread owns which
+// parameters.
+#pragma once
+
+#include <Eigen/Core>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+namespace gan {
+
+/// Rows per unit of work: a 64-byte cache line of floats. Threads split rows at multiples of
+/// it, so that no two of them write the same line of a matrix whose rows they share out.
+inline constexpr Eigen::Index kRowAlignment = 16;
+
+/// The rows [begin, end) of `rows` that thread `thread` of `threads` takes: contiguous,
+/// starting at multiples of kRowAlignment, as even as that allows. Every pass that splits the
+/// rows of a layer's output, and the optimizer step that updates the matching parameters, use
+/// this one rule, so a thread works on the same rows, and the same parameters, throughout a
+/// training step: they stay in its own caches. That matters most when the two cores share no
+/// cache, which virtual machines do not advertise: a line that moves between them costs
+/// several times a line from memory.
+struct RowRange {
+  Eigen::Index begin;
+  Eigen::Index end;
+
+  static RowRange of(Eigen::Index rows, int thread, int threads) {
+    const Eigen::Index units = (rows + kRowAlignment - 1) / kRowAlignment;
+    return {std::min(rows, units * thread / threads * kRowAlignment),
+            std::min(rows, units * (thread + 1) / threads * kRowAlignment)};
+  }
+  Eigen::Index size() const { return end - begin; }
+};
+
+/// OpenMP's thread count for the next parallel region; 1 without OpenMP.
+inline int max_threads() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+/// Threads worth using on `work` units (multiply-adds, or values for elementwise work) spread
+/// over `rows` rows: 1 below `min_work`, where waking the team would cost about as much as the
+/// work, and inside a parallel region already; never more than one per unit of rows.
+inline int threads_for(Eigen::Index rows, Eigen::Index work, Eigen::Index min_work) {
+#ifdef _OPENMP
+  if (work < min_work || omp_in_parallel()) return 1;
+  const Eigen::Index units = (rows + kRowAlignment - 1) / kRowAlignment;
+  return static_cast<int>(std::min<Eigen::Index>(omp_get_max_threads(), units));
+#else
+  (void)rows;
+  (void)work;
+  (void)min_work;
+  return 1;
+#endif
+}
+
+/// Runs task(part) for every part in [0, parts), one part per OpenMP thread, or all on the
+/// calling thread when `parts` is 1. A team smaller than asked for (inside another parallel
+/// region, or under a thread limit) runs the parts it lacks in turn, so none is skipped.
+template <typename Task>
+void run_parts(int parts, Task&& task) {
+#ifdef _OPENMP
+  if (parts > 1) {
+#pragma omp parallel num_threads(parts)
+    {
+      const int team = omp_get_num_threads();
+      for (int part = omp_get_thread_num(); part < parts; part += team) task(part);
+    }
+    return;
+  }
+#endif
+  for (int part = 0; part < parts; ++part) task(part);
+}
+
+/// Runs task(thread, team) on each thread of a team of up to `threads` OpenMP threads, team
+/// being the number it got; on the calling thread alone, as task(0, 1), when `threads` is 1.
+/// Unlike run_parts(), every call runs on a thread of its own, so the task may wait for the
+/// others at team_barrier().
+template <typename Task>
+void run_team(int threads, Task&& task) {
+#ifdef _OPENMP
+  if (threads > 1) {
+#pragma omp parallel num_threads(threads)
+    task(omp_get_thread_num(), omp_get_num_threads());
+    return;
+  }
+#endif
+  (void)threads;
+  task(0, 1);
+}
+
+/// Waits until every thread of the team running the current run_team() task gets here.
+inline void team_barrier() {
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+}
+
+/// Calls part(first_row, row_count) on each thread of the team threads_for() picks, for that
+/// thread's RowRange of `rows`. Products inside `part` run single-threaded (Eigen does not
+/// nest inside a parallel region), so the only synchronisation is the team's end.
+template <typename Part>
+void for_each_row_range(Eigen::Index rows, Eigen::Index work, Eigen::Index min_work,
+                        Part&& part) {
+  const int threads = threads_for(rows, work, min_work);
+  run_parts(threads, [&](int thread) {
+    const RowRange range = RowRange::of(rows, thread, threads);
+    if (range.size() > 0) part(range.begin, range.size());
+  });
+}
+
+/// Which thread updates which parameters of a network's flat buffer: per thread, a list of
+/// ranges [begin, begin + count). Layers whose passes split their rows between threads
+/// (Dense) give each thread the parameters of its rows; the rest are split evenly. The
+/// optimizer step, zeroing the gradients and checking them for NaN all follow it, so each
+/// thread touches the values its own passes wrote.
+class ParameterPartition {
+ public:
+  struct Range {
+    Eigen::Index begin;
+    Eigen::Index count;
+  };
+
+  explicit ParameterPartition(int threads = 1)
+      : ranges_(static_cast<std::size_t>(std::max(threads, 1))) {}
+
+  int threads() const noexcept { return static_cast<int>(ranges_.size()); }
+
+  /// Gives [begin, begin + count) to `thread`; empty ranges are dropped.
+  void add(int thread, Eigen::Index begin, Eigen::Index count) {
+    if (count > 0) ranges_[static_cast<std::size_t>(thread)].push_back({begin, count});
+  }
+
+  /// Splits [begin, begin + count) into one contiguous piece per thread.
+  void add_evenly(Eigen::Index begin, Eigen::Index count) {
+    const int parts = threads();
+    for (int thread = 0; thread < parts; ++thread) {
+      const Eigen::Index first = count * thread / parts;
+      add(thread, begin + first, count * (thread + 1) / parts - first);
+    }
+  }
+
+  const std::vector<Range>& ranges(int thread) const {
+    return ranges_[static_cast<std::size_t>(thread)];
+  }
+
+  /// Calls f(thread, begin, count) for every range, each on the thread that owns it.
+  template <typename F>
+  void for_each_range(F&& f) const {
+    run_parts(threads(), [&](int thread) {
+      for (const Range& range : ranges(thread)) f(thread, range.begin, range.count);
+    });
+  }
+
+ private:
+  std::vector<std::vector<Range>> ranges_;
+};
+
+}  // namespace gan
