@@ -16,7 +16,8 @@
 namespace gan {
 
 /// Rows per unit of work: a 64-byte cache line of floats. Threads split rows at multiples of
-/// it, so that no two of them write the same line of a matrix whose rows they share out.
+/// it, so that in a row-major matrix (a dense layer's weights) no two of them write the same
+/// line; in the column-major batches the boundary may still fall inside a line of a column.
 inline constexpr Eigen::Index kRowAlignment = 16;
 
 /// The rows [begin, end) of `rows` that thread `thread` of `threads` takes: contiguous,
@@ -98,10 +99,16 @@ void run_team(int threads, Task&& task) {
   task(0, 1);
 }
 
-/// Waits until every thread of the team running the current run_team() task gets here.
-inline void team_barrier() {
+/// Waits until every thread of the team running the current run_team() task gets here; pass
+/// the task's `team`. A team of one has no one to wait for, and must not wait: its task may
+/// run inside a caller's parallel region, whose other threads never come.
+inline void team_barrier(int team) {
 #ifdef _OPENMP
+  if (team > 1) {
 #pragma omp barrier
+  }
+#else
+  (void)team;
 #endif
 }
 
@@ -120,9 +127,10 @@ void for_each_row_range(Eigen::Index rows, Eigen::Index work, Eigen::Index min_w
 
 /// Which thread updates which parameters of a network's flat buffer: per thread, a list of
 /// ranges [begin, begin + count). Layers whose passes split their rows between threads
-/// (Dense) give each thread the parameters of its rows; the rest are split evenly. The
-/// optimizer step, zeroing the gradients and checking them for NaN all follow it, so each
-/// thread touches the values its own passes wrote.
+/// (Dense) give each thread the parameters of its rows; the rest (convolutions, which split
+/// the batch instead, and batch norm) are split evenly. The optimizer step, zeroing the
+/// gradients and checking them for NaN all follow it, so that for dense layers each thread
+/// touches the values its own passes wrote.
 class ParameterPartition {
  public:
   struct Range {
@@ -137,8 +145,13 @@ class ParameterPartition {
 
   /// Gives [begin, begin + count) to `thread`; empty ranges are dropped.
   void add(int thread, Eigen::Index begin, Eigen::Index count) {
-    if (count > 0) ranges_[static_cast<std::size_t>(thread)].push_back({begin, count});
+    if (count <= 0) return;
+    ranges_[static_cast<std::size_t>(thread)].push_back({begin, count});
+    end_ = std::max(end_, begin + count);
   }
+
+  /// One past the highest index of any range: at most the size of the buffer it partitions.
+  Eigen::Index end() const noexcept { return end_; }
 
   /// Splits [begin, begin + count) into one contiguous piece per thread.
   void add_evenly(Eigen::Index begin, Eigen::Index count) {
@@ -163,6 +176,7 @@ class ParameterPartition {
 
  private:
   std::vector<std::vector<Range>> ranges_;
+  Eigen::Index end_ = 0;
 };
 
 }  // namespace gan

@@ -8,6 +8,7 @@
 #include <gan/core/shape.hpp>
 #include <gan/core/tensor.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <string>
@@ -99,10 +100,14 @@ struct Dense {
     }
 
     /// Gives each thread of `partition` the weights and biases of the output rows its passes
-    /// compute (RowRange), so that the optimizer updates them on that thread too.
+    /// compute (RowRange), so that the optimizer updates them on that thread too. Like the
+    /// passes, it uses no more threads than there are units of rows (a layer of one output is
+    /// thread 0's); passes small enough to run on one thread do not follow it, and cost little.
     static void parameter_ranges(ParameterPartition& partition, Eigen::Index offset) {
-      for (int thread = 0; thread < partition.threads(); ++thread) {
-        const RowRange rows = RowRange::of(Out, thread, partition.threads());
+      const Eigen::Index units = (Eigen::Index{Out} + kRowAlignment - 1) / kRowAlignment;
+      const int threads = static_cast<int>(std::min<Eigen::Index>(partition.threads(), units));
+      for (int thread = 0; thread < threads; ++thread) {
+        const RowRange rows = RowRange::of(Out, thread, threads);
         partition.add(thread, offset + rows.begin * In, rows.size() * In);
         partition.add(thread, offset + Out * In + rows.begin, rows.size());
       }
@@ -140,7 +145,7 @@ struct Dense {
             thread == 0 ? grad_in.data() : partials + (thread - 1) * partial_size, In, batch);
         partial.noalias() = weights.middleRows(rows.begin, rows.size()).transpose() *
                             grad_out.middleRows(rows.begin, rows.size());
-        team_barrier();
+        team_barrier(team);
         const RowRange sums = RowRange::of(In, thread, team);
         auto total = grad_in.middleRows(sums.begin, sums.size());
         for (int other = 1; other < team; ++other)

@@ -153,7 +153,7 @@ class Network<Sequential<Layers...>, Scalar> {
         parameters_(other.parameters_),
         gradients_(other.gradients_),
         state_(other.state_),
-        gradients_cleared_(other.gradients_cleared_) {
+        clear_pending_(other.clear_pending_) {
     bind();
   }
   Network& operator=(const Network& other) {
@@ -163,7 +163,7 @@ class Network<Sequential<Layers...>, Scalar> {
       parameters_ = other.parameters_;
       gradients_ = other.gradients_;
       state_ = other.state_;
-      gradients_cleared_ = other.gradients_cleared_;
+      clear_pending_ = other.clear_pending_;
       bind();
     }
     return *this;
@@ -242,12 +242,12 @@ class Network<Sequential<Layers...>, Scalar> {
   /// a time just before the next backward pass adds to it (by the threads that own each
   /// range in parameter_partition()), so that each value is written while it is in cache for
   /// that pass rather than in a pass of its own.
-  void zero_gradients() noexcept { gradients_cleared_ = true; }
+  void zero_gradients() noexcept { clear_pending_ = true; }
 
   /// Whether every accumulated gradient is finite (no NaN, no infinity); each thread checks
   /// the gradients it owns in parameter_partition().
   bool gradients_are_finite() const {
-    if (gradients_cleared_) return true;
+    if (clear_pending_) return true;
     std::atomic<bool> finite{true};
     parameter_partition().for_each_range([&](int, Eigen::Index begin, Eigen::Index count) {
       if (!gradients_.segment(begin, count).allFinite())
@@ -286,7 +286,9 @@ class Network<Sequential<Layers...>, Scalar> {
   ConstVectorMap<Scalar> parameters() const noexcept {
     return ConstVectorMap<Scalar>(parameters_.data(), parameter_count);
   }
-  /// The accumulated gradients, laid out like parameters(); a view, like parameters().
+  /// The accumulated gradients, laid out like parameters(); a view, like parameters(). Each
+  /// call first carries out a pending zero_gradients(), so take a new view after that call:
+  /// one taken before it shows the old values until the buffer is cleared.
   VectorMap<Scalar> gradients() {
     clear_gradient_buffer(0, parameter_count);
     return VectorMap<Scalar>(gradients_.data(), parameter_count);
@@ -348,9 +350,10 @@ class Network<Sequential<Layers...>, Scalar> {
   }
 
   // Carries out a pending zero_gradients() on parameters [first, last) of the buffer, each
-  // thread zeroing the ranges it owns; once it reaches the last parameter, nothing is pending.
+  // thread zeroing the ranges it owns; after the whole buffer, nothing is pending (a backward
+  // pass ends the pending state itself once it has cleared layer 0).
   void clear_gradient_buffer(std::size_t first, std::size_t last) const {
-    if (!gradients_cleared_ || first == last) return;
+    if (!clear_pending_ || first == last) return;
     const auto begin = static_cast<Eigen::Index>(first);
     const auto end = static_cast<Eigen::Index>(last);
     parameter_partition().for_each_range([&](int, Eigen::Index from, Eigen::Index count) {
@@ -358,7 +361,7 @@ class Network<Sequential<Layers...>, Scalar> {
       const Eigen::Index hi = std::min(from + count, end);
       if (lo < hi) gradients_.segment(lo, hi - lo).setZero();
     });
-    if (first == 0 && last == parameter_count) gradients_cleared_ = false;
+    if (first == 0 && last == parameter_count) clear_pending_ = false;
   }
 
   template <std::size_t I>
@@ -377,7 +380,7 @@ class Network<Sequential<Layers...>, Scalar> {
     // zero_gradients() is done once layer 0 has been cleared.
     if (parameters) {
       clear_gradient_buffer(kOffsets[I], kOffsets[I + 1]);
-      if constexpr (I == 0) gradients_cleared_ = false;
+      if constexpr (I == 0) clear_pending_ = false;
     }
     detail::backward_in_mode<Scalar>(std::get<I>(layers_), in, activations.outputs_[kOutputSlot[I]],
                                      output_gradient, in_gradient, parameters, activations.mode_);
@@ -398,8 +401,10 @@ class Network<Sequential<Layers...>, Scalar> {
   // parameter_partition()'s cache.
   mutable ParameterPartition partition_;
   mutable int partition_threads_ = 0;  // 0: not built yet
-  // Set by zero_gradients(): the gradients are zero, though the buffer may not be yet.
-  mutable bool gradients_cleared_ = false;
+  // Set by zero_gradients(): the gradients are zero, though the buffer may not be yet. Reads
+  // through const methods may clear it, so, like the rest of a network, one object is not to
+  // be used from two threads at once.
+  mutable bool clear_pending_ = false;
 };
 
 }  // namespace gan

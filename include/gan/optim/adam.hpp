@@ -74,6 +74,8 @@ class Adam {
     GAN_ASSERT(
         parameters.size() == first_moment_.size() && gradients.size() == first_moment_.size(),
         "Adam::step: parameter count differs from the one the optimizer was made for");
+    GAN_ASSERT(partition.end() <= first_moment_.size(),
+               "Adam::step: the partition reaches past the parameters (another network's?)");
     ++steps_;
     const auto& h = hyperparameters_;
     const double t = static_cast<double>(steps_);

@@ -55,6 +55,8 @@ class Sgd {
   void step(VectorRef<Scalar> parameters, ConstVectorRef<Scalar> gradients,
             const ParameterPartition& partition) {
     check_sizes(parameters, gradients);
+    GAN_ASSERT(partition.end() <= velocity_.size(),
+               "Sgd::step: the partition reaches past the parameters (another network's?)");
     partition.for_each_range([&](int, Eigen::Index begin, Eigen::Index count) {
       update(parameters, gradients, begin, count);
     });

@@ -162,6 +162,20 @@ BOOST_AUTO_TEST_CASE(other_format_version_is_refused_even_with_a_valid_checksum)
              error);
 }
 
+BOOST_AUTO_TEST_CASE(version_1_files_are_refused_since_their_dense_weights_are_transposed) {
+  // Version 1 stored Dense weights column-major; loading them now would transpose every layer.
+  TemporaryDirectory directory;
+  const fs::path path = directory.path() / "old.ckpt";
+  write_small(path);
+  Bytes bytes = file_bytes<unsigned char>(path);
+  bytes[8] = 1;
+  reseal(bytes);
+  write_bytes(path, bytes);
+  const std::string error = open_error(path);
+  BOOST_TEST(mentions(error, "version 1"), error);
+  BOOST_TEST(mentions(error, "version " + std::to_string(gan::kCheckpointFormatVersion)), error);
+}
+
 BOOST_AUTO_TEST_CASE(empty_and_missing_files_are_refused_naming_the_path) {
   TemporaryDirectory directory;
   const fs::path empty = directory.path() / "empty.ckpt";

@@ -66,7 +66,8 @@ Results run(int threads, Eigen::Index batch) {
 
 // A DCGAN-sized convolution (several chunks per thread at batch 37) and small odd ones; dense
 // layers large enough to use threads at batch 37 (with output rows that are not a multiple of
-// the 16-row unit threads take, and a single output), and activations over 1,000 features.
+// the 16-row unit threads take, down to two units, the second of one row), and activations
+// over 1,000 features.
 using Cases =
     boost::mpl::list<std::pair<gan::Conv2d<64, 128, 4, 2, 1>, gan::Shape<64, 14, 14>>,
                      std::pair<gan::Conv2d<2, 3, 3, 2, 1>, gan::Shape<2, 5, 7>>,
@@ -74,7 +75,7 @@ using Cases =
                      std::pair<gan::ConvTranspose2d<3, 2, 3, 2, 1, 1>, gan::Shape<3, 4, 5>>,
                      std::pair<gan::Dense<81, 50>, gan::Shape<81>>,
                      std::pair<gan::Dense<300, 784>, gan::Shape<300>>,
-                     std::pair<gan::Dense<4000, 1>, gan::Shape<4000>>,
+                     std::pair<gan::Dense<4000, 17>, gan::Shape<4000>>,
                      std::pair<gan::LeakyRelu, gan::Shape<1000>>,
                      std::pair<gan::Tanh, gan::Shape<10, 10, 10>>>;
 

@@ -189,6 +189,7 @@ BOOST_AUTO_TEST_CASE(gradients_are_finite_finds_a_nan_or_an_infinity_anywhere) {
 BOOST_AUTO_TEST_CASE(partition_gives_every_parameter_to_one_thread_dense_rows_to_their_thread) {
   using Wide = gan::Sequential<gan::Dense<3, 40>, gan::LeakyRelu, gan::Dense<40, 50>>;
   const gan::Network<Wide, double> net;
+  const int threads_before = gan::max_threads();
   for (const int threads : {1, 2, 3}) {
     BOOST_TEST_CONTEXT(threads << " threads") {
 #ifdef _OPENMP
@@ -216,7 +217,9 @@ BOOST_AUTO_TEST_CASE(partition_gives_every_parameter_to_one_thread_dense_rows_to
     }
   }
 #ifdef _OPENMP
-  omp_set_num_threads(2);
+  omp_set_num_threads(threads_before);
+#else
+  (void)threads_before;
 #endif
 }
 

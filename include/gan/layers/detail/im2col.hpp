@@ -2,6 +2,7 @@
 // im2col and col2im: the copies that turn a convolution into one matrix product.
 #pragma once
 
+#include <gan/core/parallel.hpp>
 #include <gan/core/tensor.hpp>
 
 #include <Eigen/Core>
@@ -44,6 +45,7 @@ constexpr Eigen::Index images_per_chunk(Eigen::Index values_per_image) {
 /// per image.
 inline int batch_threads(Eigen::Index batch) {
 #ifdef _OPENMP
+  if (omp_in_parallel()) return 1;
   return static_cast<int>(std::min<Eigen::Index>(omp_get_max_threads(), batch));
 #else
   (void)batch;
@@ -65,14 +67,9 @@ void for_each_batch_chunk(Eigen::Index batch, int threads, Eigen::Index max_chun
     for (Eigen::Index first = begin; first < end; first += max_chunk)
       chunk(thread, first, std::min(max_chunk, end - first));
   };
-#ifdef _OPENMP
-  if (threads > 1) {
-#pragma omp parallel num_threads(threads)
-    run(omp_get_thread_num());
-    return;
-  }
-#endif
-  run(0);
+  // run_parts, not a bare parallel region: a team smaller than asked for still covers every
+  // thread's share of the batch.
+  run_parts(threads, run);
 }
 
 /// The weight gradients of a backward pass whose threads split the batch. Thread 0 adds to
