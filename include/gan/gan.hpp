@@ -18,9 +18,9 @@
 #include <gan/layers/conv_transpose2d.hpp>
 #include <gan/layers/dense.hpp>
 #include <gan/layers/identity.hpp>
-#include <gan/layers/reshape.hpp>
 #include <gan/layers/leaky_relu.hpp>
 #include <gan/layers/relu.hpp>
+#include <gan/layers/reshape.hpp>
 #include <gan/layers/sigmoid.hpp>
 #include <gan/layers/tanh.hpp>
 #include <gan/losses/least_squares.hpp>

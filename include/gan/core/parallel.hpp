@@ -125,6 +125,32 @@ void for_each_row_range(Eigen::Index rows, Eigen::Index work, Eigen::Index min_w
   });
 }
 
+/// How a layer shares out its output between threads: by rows (features; dense layers) or by
+/// samples (columns; convolutions, which give each thread its own images). An activation
+/// after the layer splits its work the same way, so that each thread reads what it wrote.
+enum class WorkSplit { rows, batch };
+
+/// Calls part(first_column, column_count) on each thread of a team of up to OpenMP's thread
+/// count, one per column at most, over contiguous and even ranges of [0, columns); on the
+/// calling thread alone below `min_work`.
+template <typename Part>
+void for_each_column_range(Eigen::Index columns, Eigen::Index work, Eigen::Index min_work,
+                           Part&& part) {
+  int threads = 1;
+#ifdef _OPENMP
+  if (work >= min_work && !omp_in_parallel())
+    threads = static_cast<int>(std::min<Eigen::Index>(omp_get_max_threads(), columns));
+#else
+  (void)work;
+  (void)min_work;
+#endif
+  run_parts(threads, [&](int thread) {
+    const Eigen::Index begin = columns * thread / threads;
+    const Eigen::Index end = columns * (thread + 1) / threads;
+    if (begin < end) part(begin, end - begin);
+  });
+}
+
 /// Which thread updates which parameters of a network's flat buffer: per thread, a list of
 /// ranges [begin, begin + count). Layers whose passes split their rows between threads
 /// (Dense) give each thread the parameters of its rows; the rest (convolutions, which split

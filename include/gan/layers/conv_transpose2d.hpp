@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gan/core/error.hpp>
+#include <gan/core/parallel.hpp>
 #include <gan/core/random.hpp>
 #include <gan/core/shape.hpp>
 #include <gan/core/tensor.hpp>
@@ -109,6 +110,8 @@ struct ConvTranspose2d {
     static constexpr std::size_t parameter_count = kWeightCount + kBiasCount;
     /// backward() never reads `out`, so an activation may run in place over it.
     static constexpr bool backward_reads_output = false;
+    /// An activation after it splits the batch between threads, as convolutions do.
+    static constexpr WorkSplit work_split = WorkSplit::batch;
 
     explicit Layer(const ConvTranspose2d&) {}
 

@@ -44,6 +44,8 @@ struct Dense {
     static constexpr std::size_t parameter_count = Out * In + Out;
     /// backward() never reads `out`, so an activation may run in place over it.
     static constexpr bool backward_reads_output = false;
+    /// Threads split the output rows, so an activation after it splits rows too.
+    static constexpr WorkSplit work_split = WorkSplit::rows;
     /// Products below this many multiply-adds run on one thread.
     static constexpr Eigen::Index kMinParallelWork = Eigen::Index{1} << 17;
 
@@ -136,7 +138,8 @@ struct Dense {
       // grows.
       thread_local Vector<Scalar> scratch;
       const Eigen::Index partial_size = In * batch;
-      if (scratch.size() < partial_size * (threads - 1)) scratch.resize(partial_size * (threads - 1));
+      const Eigen::Index scratch_size = partial_size * (threads - 1);
+      if (scratch.size() < scratch_size) scratch.resize(scratch_size);
       // A pointer, not the name: inside the team, `scratch` would be each thread's own.
       Scalar* const partials = scratch.data();
       run_team(threads, [&](int thread, int team) {

@@ -19,8 +19,10 @@ namespace gan::detail {
 /// whose own backward pass does not read it (Dense, convolutions, batch norm): the two share
 /// one buffer, and a pass keeps one matrix less.
 ///
-/// Threads split the rows (features) by the rule dense layers use for their outputs
-/// (RowRange), so each thread applies the activation to values it has just computed.
+/// Threads split the work the way the layer before splits its output (follow(), which the
+/// Network calls): the rows (features) by the rule dense layers use (RowRange), or the samples
+/// as convolutions do, so that each thread applies the activation to values it has just
+/// computed. Rows unless told otherwise.
 template <typename Function, typename Scalar>
 class ElementwiseLayer {
  public:
@@ -30,6 +32,10 @@ class ElementwiseLayer {
 
   explicit ElementwiseLayer(const Function& function) : function_(function) {}
 
+  /// Splits the work between threads as `split` says: that of the layer before.
+  void follow(WorkSplit split) noexcept { split_ = split; }
+  WorkSplit split() const noexcept { return split_; }
+
   void bind(Scalar*, Scalar*) {}
   void initialize(Rng&) {}
 
@@ -38,12 +44,11 @@ class ElementwiseLayer {
 
   void forward(const Matrix<Scalar>& in, Matrix<Scalar>& out) const {
     out.resize(in.rows(), in.cols());
-    for_each_row_range(in.rows(), in.size(), kMinParallelWork,
-                       [&](Eigen::Index first, Eigen::Index rows) {
-                         const auto in_rows = in.middleRows(first, rows);
-                         auto out_rows = out.middleRows(first, rows);
-                         function_.apply(in_rows, out_rows);
-                       });
+    for_each_block(in.rows(), in.cols(), [&](auto&& block) {
+      const auto in_block = block(in);
+      auto out_block = block(out);
+      function_.apply(in_block, out_block);
+    });
   }
 
   /// `in` is not read: in place, it is the output itself.
@@ -52,17 +57,34 @@ class ElementwiseLayer {
                 bool /*accumulate_parameter_gradients*/) const {
     if (grad_in == nullptr) return;
     grad_in->resize(out.rows(), out.cols());
-    for_each_row_range(out.rows(), out.size(), kMinParallelWork,
-                       [&](Eigen::Index first, Eigen::Index rows) {
-                         const auto out_rows = out.middleRows(first, rows);
-                         const auto grad_out_rows = grad_out.middleRows(first, rows);
-                         auto grad_in_rows = grad_in->middleRows(first, rows);
-                         function_.gradient(out_rows, grad_out_rows, grad_in_rows);
-                       });
+    for_each_block(out.rows(), out.cols(), [&](auto&& block) {
+      const auto out_block = block(out);
+      const auto grad_out_block = block(grad_out);
+      auto grad_in_block = block(*grad_in);
+      function_.gradient(out_block, grad_out_block, grad_in_block);
+    });
   }
 
  private:
+  // Calls body(block) on each thread, where block(matrix) is that thread's rows or columns of
+  // a matrix of rows x cols.
+  template <typename Body>
+  void for_each_block(Eigen::Index rows, Eigen::Index cols, Body&& body) const {
+    if (split_ == WorkSplit::rows) {
+      for_each_row_range(rows, rows * cols, kMinParallelWork,
+                         [&](Eigen::Index first, Eigen::Index count) {
+                           body([&](auto& matrix) { return matrix.middleRows(first, count); });
+                         });
+    } else {
+      for_each_column_range(cols, rows * cols, kMinParallelWork,
+                            [&](Eigen::Index first, Eigen::Index count) {
+                              body([&](auto& matrix) { return matrix.middleCols(first, count); });
+                            });
+    }
+  }
+
   Function function_;
+  WorkSplit split_ = WorkSplit::rows;
 };
 
 }  // namespace gan::detail

@@ -3,6 +3,7 @@
 // mode, and in place or not.
 #pragma once
 
+#include <gan/core/parallel.hpp>
 #include <gan/core/tensor.hpp>
 
 #include <concepts>
@@ -79,6 +80,16 @@ constexpr bool backward_reads_output() {
     return Layer::backward_reads_output;
   else
     return true;
+}
+
+/// How a layer shares out its output between threads: it declares `work_split`, or is taken
+/// to split rows (see WorkSplit in core/parallel.hpp).
+template <typename Layer>
+constexpr WorkSplit work_split_of() {
+  if constexpr (requires { Layer::work_split; })
+    return Layer::work_split;
+  else
+    return WorkSplit::rows;
 }
 
 template <typename Scalar, typename Layer>

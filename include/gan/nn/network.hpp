@@ -331,6 +331,9 @@ class Network<Sequential<Layers...>, Scalar> {
       layer.bind(parameters_.data() + kOffsets[i], gradients_.data() + kOffsets[i]);
       if constexpr (detail::HasState<std::remove_cvref_t<decltype(layer)>, Scalar>)
         layer.bind_state(state_.data() + kStateOffsets[i]);
+      // An activation splits its work between threads as the layer before it does.
+      if constexpr (i > 0 && requires { layer.follow(WorkSplit::rows); })
+        layer.follow(detail::work_split_of<LayerAt<i - 1>>());
     });
   }
 

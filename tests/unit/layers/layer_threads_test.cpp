@@ -51,9 +51,10 @@ bool close(const Values& found, const Values& expected) {
 }
 
 template <typename Spec, typename InputShape>
-Results run(int threads, Eigen::Index batch) {
+Results run(int threads, Eigen::Index batch, gan::WorkSplit split = gan::WorkSplit::rows) {
   set_threads(threads);
   StandaloneLayer<Spec, InputShape, double> conv(5);
+  if constexpr (requires { conv.layer.follow(split); }) conv.layer.follow(split);
   const gan::Matrix<double> input = uniform_matrix<double>(InputShape::size, batch, 6);
   Results results;
   conv.layer.forward(input, results.output);
@@ -99,6 +100,24 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(any_thread_count_gives_one_threads_results, Case, 
           BOOST_TEST((again.output == many.output));
           BOOST_TEST((again.input_gradient == many.input_gradient));
           BOOST_TEST((again.parameter_gradient == many.parameter_gradient));
+        }
+      }
+    }
+  }
+}
+
+// Activations split rows after a dense layer and samples after a convolution; each value is
+// computed on its own, so every split gives one thread's bits exactly.
+BOOST_AUTO_TEST_CASE(activations_give_one_threads_bits_whichever_way_they_split) {
+  for (const gan::WorkSplit split : {gan::WorkSplit::rows, gan::WorkSplit::batch}) {
+    for (const Eigen::Index batch : {1, 3, 37}) {
+      const char* by = split == gan::WorkSplit::rows ? "rows" : "batch";
+      BOOST_TEST_CONTEXT(by << ", batch " << batch) {
+        const Results one = run<gan::LeakyRelu, gan::Shape<1000>>(1, batch, split);
+        for (const int threads : {2, 3}) {
+          const Results many = run<gan::LeakyRelu, gan::Shape<1000>>(threads, batch, split);
+          BOOST_TEST((many.output == one.output));
+          BOOST_TEST((many.input_gradient == one.input_gradient));
         }
       }
     }

@@ -6,8 +6,10 @@
 
 #include <gan/core/random.hpp>
 #include <gan/core/tensor.hpp>
+#include <gan/layers/conv2d.hpp>
 #include <gan/layers/dense.hpp>
 #include <gan/layers/leaky_relu.hpp>
+#include <gan/layers/reshape.hpp>
 #include <gan/layers/tanh.hpp>
 #include <gan/nn/network.hpp>
 #include <gan/nn/sequential.hpp>
@@ -347,6 +349,16 @@ BOOST_AUTO_TEST_CASE(backward_rejects_a_misplaced_call_or_a_wrong_sized_gradient
   net.forward(input, pass);
   BOOST_CHECK_THROW(net.backward(gan::Matrix<double>::Zero(1, 3), pass), std::invalid_argument);
   BOOST_CHECK_THROW(net.backward(gan::Matrix<double>::Zero(2, 2), pass), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(activations_split_their_work_as_the_layer_before_does) {
+  using Images = gan::Sequential<gan::Input<gan::Shape<1, 6, 6>>, gan::Conv2d<1, 2, 3, 1, 1>,
+                                 gan::LeakyRelu, gan::Flatten, gan::Dense<72, 20>, gan::Tanh>;
+  const gan::Network<Images, double> net;
+  BOOST_TEST((net.layer<2>().split() == gan::WorkSplit::batch));
+  BOOST_TEST((net.layer<5>().split() == gan::WorkSplit::rows));
+  const gan::Network<Images, double> copy = net;
+  BOOST_TEST((copy.layer<2>().split() == gan::WorkSplit::batch));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
