@@ -63,6 +63,9 @@ inline constexpr std::uint64_t kDefaultSeed = 1;
 inline constexpr std::size_t kMaxK = 100;
 // Most images --samples writes: 784 MB, held in memory before the file is written.
 inline constexpr std::size_t kMaxSamples = 1'000'000;
+// Most threads --threads (or OMP_NUM_THREADS) may ask for: more is a typo. OpenMP itself fails
+// to start teams somewhere above a few thousand threads, and crashes further up.
+inline constexpr int kMaxThreads = 1024;
 
 /// The --help text, with the program's name and defaults filled in.
 inline std::string usage(const ProgramDefaults& defaults) {
@@ -93,7 +96,7 @@ Training:
   --g-average X       decay of the moving average of the generator's weights that draws the
                       sample grids and --samples (default AVERAGE: about the last STEPS
                       steps; 0 draws from the generator itself)
-  --threads N         worker threads (default: OMP_NUM_THREADS, else all cores)
+  --threads N         worker threads, 1-1024 (default: OMP_NUM_THREADS, else all cores)
   --log-every N       print a progress line every N steps (default 50)
   --resume FILE       continue from a checkpoint written by this program; the run goes on
                       exactly as if it had never stopped
@@ -221,7 +224,7 @@ inline Options parse_options(int argc, const char* const* argv, const ProgramDef
     else if (flag == "--g-average")
       options.generator_average_decay = detail::parse_fraction(flag, value);
     else if (flag == "--threads")
-      options.threads = detail::parse_integer<int>(flag, value, 1);
+      options.threads = detail::parse_integer<int>(flag, value, 1, kMaxThreads);
     else if (flag == "--log-every")
       options.log_every = detail::parse_integer<std::uint64_t>(flag, value, 1);
     else if (flag == "--resume")

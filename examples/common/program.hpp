@@ -63,8 +63,18 @@ struct RunState {
   std::uint64_t data_count = 0;  // 0 until known
 };
 
+/// Uses --threads when given; otherwise OpenMP's own count (OMP_NUM_THREADS, else one per
+/// core), which is refused above kMaxThreads as the flag is.
 inline void set_threads(int threads) {
-  if (threads <= 0) return;
+  if (threads <= 0) {
+#ifdef _OPENMP
+    if (omp_get_max_threads() > kMaxThreads)
+      throw UsageError(gan::message("OMP_NUM_THREADS: expected at most ", kMaxThreads,
+                                    " threads, got ", omp_get_max_threads(),
+                                    " (set it lower, or pass --threads N)"));
+#endif
+    return;
+  }
 #ifdef _OPENMP
   omp_set_num_threads(threads);
 #endif
@@ -287,6 +297,9 @@ void write_samples(Trainer& trainer, const Options& options, const RunState& sta
 inline void check_samples_out(const Options& options) {
   const std::filesystem::path& file = *options.samples_out;
   const auto folder = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+  if (std::filesystem::is_directory(file))
+    throw UsageError(gan::message("--samples-out: expected a file, got '", file.string(),
+                                  "', which is a folder"));
   if (!std::filesystem::is_directory(folder))
     throw UsageError(
         gan::message("--samples-out: expected a file in an existing folder, got '", file.string(),

@@ -218,6 +218,20 @@ case "$case_name" in
     expect_failure --data "$work/data" --out "$work/out" --epochs 1 --samples 3 \
       --samples-out "$work/absent/s.idx"
     expect_no_output_folder ;;
+  too_many_threads)
+    expected_status=2 expected_message="--threads: expected .*1024"
+    expect_failure --out "$work/out" --threads 100000
+    expect_no_output_folder
+    expected_message="OMP_NUM_THREADS: expected at most 1024 threads, got 100000"
+    OMP_NUM_THREADS=100000 expect_failure --out "$work/out" --epochs 1
+    expect_no_output_folder ;;
+  samples_into_a_folder)
+    make_data "$work/data"
+    mkdir "$work/folder"
+    expected_status=2 expected_message="--samples-out: expected a file, got .*which is a folder"
+    expect_failure --data "$work/data" --out "$work/out" --epochs 1 --samples 3 \
+      --samples-out "$work/folder"
+    expect_no_output_folder ;;
   *)
     fail "unknown case" ;;
 esac
