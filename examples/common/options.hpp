@@ -13,6 +13,7 @@
 #include <limits>
 #include <optional>
 #include <stdexcept>
+#include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -44,6 +45,9 @@ struct Options {
   std::optional<std::filesystem::path> samples_out;
   int threads = 0;  // 0: OpenMP's default (OMP_NUM_THREADS, else every core)
   std::uint64_t log_every = 50;
+  /// The flags the command line gave, so that a resumed run knows which settings to take from
+  /// its checkpoint (those left out) and which were changed on purpose.
+  std::set<std::string, std::less<>> given;
 };
 
 /// What differs between the example programs' defaults: how long a default run is, and how
@@ -90,6 +94,7 @@ Training:
   --seed N            seeds initialisation, noise and shuffling (default 1)
   --loss NAME         non-saturating (default), minimax, or least-squares; on --resume,
                       the checkpoint's loss unless given
+  (on --resume, --k, --g-lr, --d-lr and --g-average default to the checkpoint's)
   --k N               discriminator steps per generator step, 1 to 100 (default 1)
   --g-lr X            generator learning rate, Adam (default 0.0002)
   --d-lr X            discriminator learning rate, Adam (default 0.0002)
@@ -203,6 +208,7 @@ inline Options parse_options(int argc, const char* const* argv, const ProgramDef
     if (i + 1 >= argc) throw UsageError(std::string(flag) + ": expected a value, got none");
     const std::string_view value = argv[++i];
     if (value.empty()) throw UsageError(std::string(flag) + ": expected a value, got ''");
+    options.given.emplace(flag);
     if (flag == "--data")
       options.data_dir = value;
     else if (flag == "--out")

@@ -37,6 +37,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <type_traits>
 #include <vector>
 
 namespace examples {
@@ -129,14 +131,66 @@ RunState resume_if_asked(Trainer& trainer, const Options& options) {
   return state;
 }
 
+/// A double in the shortest text that reads back to the same value.
+inline std::string exact_text(double value) {
+  char digits[32];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  return std::string(digits, end);
+}
+
 template <typename Trainer>
 void save_checkpoint(const Trainer& trainer, const RunState& state, const Options& options) {
-  trainer.save_checkpoint(options.out_dir / "checkpoint.gan",
-                          {{"position.epoch", std::to_string(state.position.epoch)},
-                           {"position.batch", std::to_string(state.position.batch)},
-                           {"seed", std::to_string(state.seed)},
-                           {"batch_size", std::to_string(state.batch_size)},
-                           {"data.count", std::to_string(state.data_count)}});
+  trainer.save_checkpoint(
+      options.out_dir / "checkpoint.gan",
+      {{"position.epoch", std::to_string(state.position.epoch)},
+       {"position.batch", std::to_string(state.position.batch)},
+       {"seed", std::to_string(state.seed)},
+       {"batch_size", std::to_string(state.batch_size)},
+       {"data.count", std::to_string(state.data_count)},
+       {"k", std::to_string(options.discriminator_steps)},
+       {"g_lr", exact_text(options.generator_learning_rate)},
+       {"d_lr", exact_text(options.discriminator_learning_rate)},
+       {"g_average", exact_text(options.generator_average_decay)}});
+}
+
+/// The training settings of a resumed run: those the command line leaves out come from the
+/// checkpoint, so that the run continues exactly as it would have without stopping; a flag
+/// that is given changes its setting on purpose (a resumed run may lower a learning rate),
+/// and the change is printed. Seed and batch size are checked in resume_if_asked() instead:
+/// they fix the order of the data and cannot change.
+inline Options with_checkpoint_settings(const Options& options) {
+  if (!options.resume) return options;
+  Options settings = options;
+  const gan::CheckpointReader reader(*options.resume);
+  const auto text = [&](const std::string& key) {
+    const std::string name = "metadata." + key;
+    if (!reader.contains(name))
+      throw gan::CheckpointError(gan::message("'", options.resume->string(),
+                                              "': expected the setting '", key,
+                                              "', found none; it was not written by an MNIST "
+                                              "example of this version"));
+    return reader.get_text(name);
+  };
+  const auto take = [&](const char* flag, const char* key, auto& value) {
+    using Value = std::remove_reference_t<decltype(value)>;
+    const std::string saved_text = text(key);
+    Value saved{};
+    const auto [end, error] =
+        std::from_chars(saved_text.data(), saved_text.data() + saved_text.size(), saved);
+    if (error != std::errc() || end != saved_text.data() + saved_text.size())
+      throw gan::CheckpointError(gan::message("'", options.resume->string(),
+                                              "': expected a number for the setting '", key,
+                                              "', got '", saved_text, "'"));
+    if (!options.given.contains(flag))
+      value = saved;
+    else if (value != saved)
+      std::cout << flag << " " << value << " replaces the checkpoint's " << saved << std::endl;
+  };
+  take("--k", "k", settings.discriminator_steps);
+  take("--g-lr", "g_lr", settings.generator_learning_rate);
+  take("--d-lr", "d_lr", settings.discriminator_learning_rate);
+  take("--g-average", "g_average", settings.generator_average_decay);
+  return settings;
 }
 
 template <typename Trainer>
@@ -367,12 +421,13 @@ int run_program(const ProgramDefaults& defaults, int argc, char** argv) {
     }
     set_threads(options.threads);
     const std::string loss = chosen_loss(options);
+    const Options settings = with_checkpoint_settings(options);
     if (loss == "minimax")
-      run<G, D, gan::MinimaxLoss>(options);
+      run<G, D, gan::MinimaxLoss>(settings);
     else if (loss == "least-squares")
-      run<G, D, gan::LeastSquaresLoss>(options);
+      run<G, D, gan::LeastSquaresLoss>(settings);
     else
-      run<G, D, gan::NonSaturatingLoss>(options);
+      run<G, D, gan::NonSaturatingLoss>(settings);
     return 0;
   } catch (const UsageError& error) {
     std::cerr << name << ": " << error.what() << "\nTry '" << name << " --help'.\n";

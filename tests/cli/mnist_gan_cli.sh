@@ -172,6 +172,25 @@ case "$case_name" in
       fail "the resumed run's checkpoint differs from the uninterrupted run's"
     diff -q <(cut -d, -f1-5 "$work/whole/log.csv") <(cut -d, -f1-5 "$work/split/log.csv") \
       >/dev/null || fail "the resumed run's statistics differ" ;;
+  resumed_run_keeps_the_checkpoints_settings)
+    # Settings left out on resume come from the checkpoint, so the resumed run continues as
+    # the uninterrupted one does; a setting given again replaces the saved one, and says so.
+    make_data "$work/data"
+    settings=(--k 2 --g-lr 0.001 --d-lr 0.0005 --g-average 0.9)
+    "$program" --data "$work/data" --out "$work/whole" --epochs 2 --batch-size 10 --threads 1 \
+      "${settings[@]}" >/dev/null || fail "the two-epoch run failed"
+    "$program" --data "$work/data" --out "$work/split" --epochs 1 --batch-size 10 --threads 1 \
+      "${settings[@]}" >/dev/null || fail "the one-epoch run failed"
+    cp "$work/split/checkpoint.gan" "$work/after-one-epoch.gan"
+    "$program" --data "$work/data" --out "$work/split" --epochs 2 --threads 1 \
+      --resume "$work/split/checkpoint.gan" >/dev/null || fail "the resumed run failed"
+    cmp -s "$work/whole/checkpoint.gan" "$work/split/checkpoint.gan" ||
+      fail "the resumed run did not continue with the checkpoint's settings"
+    mkdir "$work/changed"
+    output=$("$program" --data "$work/data" --out "$work/changed" --epochs 2 --threads 1 \
+      --resume "$work/after-one-epoch.gan" --g-lr 0.0001) || fail "a resume with --g-lr failed"
+    grep -q -- "--g-lr 0.0001 replaces the checkpoint's 0.001" <<<"$output" ||
+      fail "a changed --g-lr was not reported: $output" ;;
   default_output_folder_is_named_after_the_program)
     make_data "$work/data"
     "$program" --data "$work/data" --epochs 1 --batch-size 10 --threads 1 >/dev/null ||
