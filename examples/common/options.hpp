@@ -94,13 +94,14 @@ Training:
   --seed N            seeds initialisation, noise and shuffling (default 1)
   --loss NAME         non-saturating (default), minimax, or least-squares; on --resume,
                       the checkpoint's loss unless given
-  (on --resume, --k, --g-lr, --d-lr and --g-average default to the checkpoint's)
   --k N               discriminator steps per generator step, 1 to 100 (default 1)
   --g-lr X            generator learning rate, Adam (default 0.0002)
   --d-lr X            discriminator learning rate, Adam (default 0.0002)
   --g-average X       decay of the moving average of the generator's weights that draws the
                       sample grids and --samples (default AVERAGE: about the last STEPS
                       steps; 0 draws from the generator itself)
+                      On --resume, --k, --g-lr, --d-lr and --g-average default to the
+                      checkpoint's values.
   --threads N         worker threads, 1-1024 (default: OMP_NUM_THREADS, else all cores)
   --log-every N       print a progress line every N steps (default 50)
   --resume FILE       continue from a checkpoint written by this program; the run goes on
