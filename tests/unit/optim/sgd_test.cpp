@@ -132,7 +132,8 @@ BOOST_AUTO_TEST_CASE(restored_optimizer_continues_bit_identically) {
 }
 
 BOOST_AUTO_TEST_CASE(steps_split_between_threads_match_plain_steps_bit_for_bit) {
-  check_partitioned_steps_match_plain_ones<gan::Sgd<double>>({.learning_rate = 0.1, .momentum = 0.9});
+  check_partitioned_steps_match_plain_ones<gan::Sgd<double>>(
+      {.learning_rate = 0.1, .momentum = 0.9});
 }
 
 BOOST_AUTO_TEST_SUITE_END()
