@@ -31,8 +31,14 @@ struct RowRange {
   Eigen::Index begin;
   Eigen::Index end;
 
+  /// Units of kRowAlignment rows in `rows`, the last one possibly short: the most threads
+  /// that can share them.
+  static Eigen::Index units(Eigen::Index rows) {
+    return (rows + kRowAlignment - 1) / kRowAlignment;
+  }
+
   static RowRange of(Eigen::Index rows, int thread, int threads) {
-    const Eigen::Index units = (rows + kRowAlignment - 1) / kRowAlignment;
+    const Eigen::Index units = RowRange::units(rows);
     return {std::min(rows, units * thread / threads * kRowAlignment),
             std::min(rows, units * (thread + 1) / threads * kRowAlignment)};
   }
@@ -54,8 +60,7 @@ inline int max_threads() {
 inline int threads_for(Eigen::Index rows, Eigen::Index work, Eigen::Index min_work) {
 #ifdef _OPENMP
   if (work < min_work || omp_in_parallel()) return 1;
-  const Eigen::Index units = (rows + kRowAlignment - 1) / kRowAlignment;
-  return static_cast<int>(std::min<Eigen::Index>(omp_get_max_threads(), units));
+  return static_cast<int>(std::min<Eigen::Index>(omp_get_max_threads(), RowRange::units(rows)));
 #else
   (void)rows;
   (void)work;

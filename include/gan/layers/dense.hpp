@@ -106,8 +106,8 @@ struct Dense {
     /// passes, it uses no more threads than there are units of rows (a layer of one output is
     /// thread 0's); passes small enough to run on one thread do not follow it, and cost little.
     static void parameter_ranges(ParameterPartition& partition, Eigen::Index offset) {
-      const Eigen::Index units = (Eigen::Index{Out} + kRowAlignment - 1) / kRowAlignment;
-      const int threads = static_cast<int>(std::min<Eigen::Index>(partition.threads(), units));
+      const int threads =
+          static_cast<int>(std::min<Eigen::Index>(partition.threads(), RowRange::units(Out)));
       for (int thread = 0; thread < threads; ++thread) {
         const RowRange rows = RowRange::of(Out, thread, threads);
         partition.add(thread, offset + rows.begin * In, rows.size() * In);
