@@ -11,6 +11,7 @@
 
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -221,8 +222,10 @@ struct BatchNorm {
       const auto center = lanes(s.center);
       const auto scale = lanes(s.scale);
       const auto offset = lanes(s.offset);
-      for (Eigen::Index b = 0; b < block_count(in); ++b)
-        block(out, b) = (block(in, b) - center) * scale + offset;
+      for_each_block_range(in, [&](Eigen::Index begin, Eigen::Index end) {
+        for (Eigen::Index b = begin; b < end; ++b)
+          block(out, b) = (block(in, b) - center) * scale + offset;
+      });
     }
 
     /// Adds dL/dgamma and dL/dbeta to the gradient buffer when asked, and writes dL/din when
@@ -266,25 +269,32 @@ struct BatchNorm {
     static constexpr Eigen::Index kBlockColumns =
         detail::batch_norm_block_columns(kPositions, kChannels);
     static constexpr Eigen::Index kLanes = kBlockColumns * kChannels;
+    static constexpr Eigen::Index kBlocksPerSample = kPositions / kBlockColumns;
 
-    /// Per-lane sums of one pass over a batch, with d = x - shift (see sum_over_batch()).
+    /// Fewest values of a pass for which a second thread pays, as for activations.
+    static constexpr Eigen::Index kMinParallelWork = Eigen::Index{1} << 14;
+    /// Samples whose sums are taken together: enough for some 4096 values, so that adding up
+    /// the chunks' sums costs little beside taking them, and at least one.
+    static constexpr Eigen::Index kSamplesPerChunk =
+        std::max<Eigen::Index>(1, 4096 / static_cast<Eigen::Index>(InputShape::size));
+
+    /// Per-lane sums over one chunk of a batch, with d = x - shift (see sum_over_batch()).
     struct LaneSums {
-      std::array<double, kLanes> shift;
       std::array<double, kLanes> sum;        // of d
       std::array<double, kLanes> squares;    // of d^2
       std::array<double, kLanes> gradients;  // of dL/dy
       std::array<double, kLanes> products;   // of dL/dy * d
     };
-    /// Up to this many lanes (20 KiB of sums), the sums live on the stack, where the compiler
-    /// can keep them in registers; wider layers keep them in the scratch space.
+    /// Up to this many lanes (16 KiB of sums), a chunk's sums are taken on the stack, where
+    /// the compiler can keep them in registers; wider layers take them in the scratch space.
     static constexpr bool kSumsOnStack = kLanes <= 512;
 
     template <typename T>
     using Lanes = Eigen::Array<T, kLanes, 1>;
     using Coefficients = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
 
-    /// Scratch space, sized once so that no pass allocates. It holds nothing from one call to
-    /// the next.
+    /// Scratch space, sized once (the chunk sums: for the largest batch yet) so that passes do
+    /// not allocate. It holds nothing from one call to the next.
     struct Scratch {
       Scratch()
           : shift(kChannels),
@@ -301,7 +311,7 @@ struct BatchNorm {
             offset(kLanes),
             gradient_mean(kLanes),
             slope(kLanes),
-            lane_sums(kSumsOnStack ? 0 : 1) {}
+            lane_shift(kLanes) {}
       // Per channel, in double: the sums over a batch of d = x - shift (see sum_over_batch)...
       Eigen::ArrayXd shift;
       Eigen::ArrayXd sum;
@@ -319,8 +329,10 @@ struct BatchNorm {
       Coefficients offset;
       Coefficients gradient_mean;
       Coefficients slope;
-      // The lane sums of layers too wide for the stack; empty otherwise.
-      std::vector<LaneSums> lane_sums;
+      // The shift of each lane, and the sums of each chunk of the latest batch; grown to the
+      // largest batch seen, so that passes over batches no larger do not allocate.
+      Eigen::ArrayXd lane_shift;
+      std::vector<LaneSums> chunk_sums;
     };
 
     void check_input([[maybe_unused]] const Matrix<Scalar>& in) const {
@@ -331,7 +343,6 @@ struct BatchNorm {
                  "bind() and bind_state() must be called before a pass");
     }
 
-    static Eigen::Index block_count(const Matrix<Scalar>& batch) { return batch.size() / kLanes; }
     static Eigen::Map<const Lanes<Scalar>> block(const Matrix<Scalar>& batch, Eigen::Index b) {
       return Eigen::Map<const Lanes<Scalar>>(batch.data() + b * kLanes);
     }
@@ -364,38 +375,74 @@ struct BatchNorm {
     /// - double accumulators make rounding over large batches negligible for float data;
     /// - the shift (a value of the channel, or the mean being used) keeps
     ///   sum(d^2)/n - (sum(d)/n)^2 from cancelling when a channel's mean is large beside its
-    ///   spread, the weakness of the textbook one-pass formula.
+    ///   spread, the weakness of the textbook one-pass formula;
+    /// - threads take the sums of whole chunks, which are then added in chunk order, so the
+    ///   result does not depend on how many threads took part.
     void sum_over_batch(const Matrix<Scalar>& in, const Matrix<Scalar>* grad_out) const {
-      if constexpr (kSumsOnStack) {
-        LaneSums sums;
-        sum_in_lanes(in, grad_out, sums);
-      } else {
-        sum_in_lanes(in, grad_out, scratch_.lane_sums.front());
+      Scratch& s = scratch_;
+      for (Eigen::Index i = 0; i < kLanes; ++i) s.lane_shift[i] = s.shift[i % kChannels];
+      const Eigen::Index samples = in.cols();
+      const Eigen::Index chunks = (samples + kSamplesPerChunk - 1) / kSamplesPerChunk;
+      if (static_cast<Eigen::Index>(s.chunk_sums.size()) < chunks)
+        s.chunk_sums.resize(static_cast<std::size_t>(chunks));
+
+      const Eigen::Index work = grad_out == nullptr ? in.size() : 2 * in.size();
+      for_each_column_range(chunks, work, kMinParallelWork, [&](Eigen::Index first,
+                                                                Eigen::Index count) {
+        for (Eigen::Index chunk = first; chunk < first + count; ++chunk) {
+          const Eigen::Index begin = chunk * kSamplesPerChunk * kBlocksPerSample;
+          const Eigen::Index end =
+              std::min(samples, (chunk + 1) * kSamplesPerChunk) * kBlocksPerSample;
+          LaneSums& stored = s.chunk_sums[static_cast<std::size_t>(chunk)];
+          if constexpr (kSumsOnStack) {
+            LaneSums sums;
+            sum_blocks(in, grad_out, begin, end, sums);
+            stored = sums;
+          } else {
+            sum_blocks(in, grad_out, begin, end, stored);
+          }
+        }
+      });
+
+      s.sum.setZero();
+      s.sum_of_squares.setZero();
+      s.sum_of_gradients.setZero();
+      s.sum_of_gradient_products.setZero();
+      for (Eigen::Index chunk = 0; chunk < chunks; ++chunk) {
+        const LaneSums& sums = s.chunk_sums[static_cast<std::size_t>(chunk)];
+        for (Eigen::Index i = 0; i < kLanes; ++i) {
+          const Eigen::Index c = i % kChannels;
+          s.sum[c] += sums.sum[i];
+          s.sum_of_squares[c] += sums.squares[i];
+          s.sum_of_gradients[c] += sums.gradients[i];
+          s.sum_of_gradient_products[c] += sums.products[i];
+        }
       }
     }
 
-    void sum_in_lanes(const Matrix<Scalar>& in, const Matrix<Scalar>* grad_out,
-                      LaneSums& sums) const {
-      for (Eigen::Index i = 0; i < kLanes; ++i) sums.shift[i] = scratch_.shift[i % kChannels];
+    /// The sums of blocks [begin, end) of a batch into `sums`, with the shift of scratch_.
+    void sum_blocks(const Matrix<Scalar>& in, const Matrix<Scalar>* grad_out, Eigen::Index begin,
+                    Eigen::Index end, LaneSums& sums) const {
+      const double* const shift = scratch_.lane_shift.data();
       sums.sum.fill(0.0);
       sums.squares.fill(0.0);
       sums.gradients.fill(0.0);
       sums.products.fill(0.0);
 
       // Plain loops: Eigen 3.4 does not vectorise the conversion of float to double.
-      const Scalar* x = in.data();
+      const Scalar* x = in.data() + begin * kLanes;
       if (grad_out == nullptr) {
-        for (Eigen::Index b = 0; b < block_count(in); ++b, x += kLanes)
+        for (Eigen::Index b = begin; b < end; ++b, x += kLanes)
           for (Eigen::Index i = 0; i < kLanes; ++i) {
-            const double d = static_cast<double>(x[i]) - sums.shift[i];
+            const double d = static_cast<double>(x[i]) - shift[i];
             sums.sum[i] += d;
             sums.squares[i] += d * d;
           }
       } else {
-        const Scalar* g = grad_out->data();
-        for (Eigen::Index b = 0; b < block_count(in); ++b, x += kLanes, g += kLanes)
+        const Scalar* g = grad_out->data() + begin * kLanes;
+        for (Eigen::Index b = begin; b < end; ++b, x += kLanes, g += kLanes)
           for (Eigen::Index i = 0; i < kLanes; ++i) {
-            const double d = static_cast<double>(x[i]) - sums.shift[i];
+            const double d = static_cast<double>(x[i]) - shift[i];
             const double gradient = static_cast<double>(g[i]);
             sums.sum[i] += d;
             sums.squares[i] += d * d;
@@ -403,19 +450,16 @@ struct BatchNorm {
             sums.products[i] += gradient * d;
           }
       }
+    }
 
-      Scratch& s = scratch_;
-      s.sum.setZero();
-      s.sum_of_squares.setZero();
-      s.sum_of_gradients.setZero();
-      s.sum_of_gradient_products.setZero();
-      for (Eigen::Index i = 0; i < kLanes; ++i) {
-        const Eigen::Index c = i % kChannels;
-        s.sum[c] += sums.sum[i];
-        s.sum_of_squares[c] += sums.squares[i];
-        s.sum_of_gradients[c] += sums.gradients[i];
-        s.sum_of_gradient_products[c] += sums.products[i];
-      }
+    /// Calls pass(begin, end) on each thread for its range of blocks of a batch shaped like
+    /// `in`: whole samples, split as for the activations that follow the layer.
+    template <typename Pass>
+    static void for_each_block_range(const Matrix<Scalar>& in, Pass&& pass) {
+      for_each_column_range(in.cols(), in.size(), kMinParallelWork,
+                            [&](Eigen::Index first, Eigen::Index count) {
+                              pass(first * kBlocksPerSample, (first + count) * kBlocksPerSample);
+                            });
     }
 
     /// Mean, biased variance and 1 / sqrt(variance + epsilon) of each channel, from the sums
@@ -482,9 +526,11 @@ struct BatchNorm {
       const auto scale = lanes(s.scale);
       const auto gradient_mean = lanes(s.gradient_mean);
       const auto slope = lanes(s.slope);
-      for (Eigen::Index b = 0; b < block_count(in); ++b)
-        block(*grad_in, b) =
-            (block(grad_out, b) - gradient_mean) * scale + (block(in, b) - center) * slope;
+      for_each_block_range(in, [&](Eigen::Index begin, Eigen::Index end) {
+        for (Eigen::Index b = begin; b < end; ++b)
+          block(*grad_in, b) =
+              (block(grad_out, b) - gradient_mean) * scale + (block(in, b) - center) * slope;
+      });
     }
 
     /// The running statistics are constants, so the layer is affine:
@@ -505,8 +551,9 @@ struct BatchNorm {
       spread(gamma().array().template cast<double>() * s.inverse_std, s.scale);
       grad_in->resize(in.rows(), in.cols());
       const auto scale = lanes(s.scale);
-      for (Eigen::Index b = 0; b < block_count(in); ++b)
-        block(*grad_in, b) = block(grad_out, b) * scale;
+      for_each_block_range(in, [&](Eigen::Index begin, Eigen::Index end) {
+        for (Eigen::Index b = begin; b < end; ++b) block(*grad_in, b) = block(grad_out, b) * scale;
+      });
     }
 
     /// Adds sum(g * xhat) to dL/dgamma and sum(g) to dL/dbeta.

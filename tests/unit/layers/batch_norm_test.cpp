@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Tests of layers/batch_norm.hpp: batch and running statistics, dense and channels-last image
-// layouts, gradients in both modes, a batch of one, settings, and passes that allocate nothing.
+// layouts, gradients in both modes, a batch of one, settings, threads, and passes that
+// allocate nothing.
 #include <stdexcept>
 
 // Eigen checks every allocation against set_is_malloc_allowed() through eigen_assert; routing
@@ -40,6 +41,10 @@
 #include "support/temporary_files.hpp"
 #include "support/trainer_fixtures.hpp"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include <array>
 #include <cmath>
 #include <cstddef>
@@ -48,6 +53,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace {
 
@@ -655,6 +661,67 @@ BOOST_AUTO_TEST_CASE(describe_names_channels_epsilon_and_momentum) {
   // Settings that differ in the last digit describe themselves differently.
   const gan::BatchNorm<16> close({.momentum = std::nextafter(0.1, 1.0)});
   BOOST_TEST(close.describe() != gan::BatchNorm<16>{}.describe());
+}
+
+/// Every output of one training step and one inference pass of a BatchNorm layer on a batch.
+struct PassResults {
+  gan::Matrix<double> training_output;
+  gan::Matrix<double> training_input_gradient;
+  gan::Matrix<double> inference_output;
+  gan::Matrix<double> inference_input_gradient;
+  std::vector<double> parameter_gradients;
+  std::vector<double> running_averages;
+};
+
+template <std::size_t Channels, typename InputShape>
+PassResults passes_on_threads(int threads, Eigen::Index batch) {
+#ifdef _OPENMP
+  omp_set_num_threads(threads);
+#else
+  (void)threads;
+#endif
+  BoundBatchNorm<double, Channels, InputShape> bound;
+  gan::Rng rng(12);
+  bound.randomise(rng);
+  const gan::Matrix<double> input = gan::testing::random_input<double>(InputShape::size, batch, rng);
+  const gan::Matrix<double> upstream =
+      gan::testing::random_input<double>(InputShape::size, batch, rng);
+  PassResults results;
+  bound.layer.forward(input, results.training_output, Mode::training);
+  bound.layer.backward(input, results.training_output, upstream, &results.training_input_gradient,
+                       true, Mode::training);
+  bound.layer.forward(input, results.inference_output, Mode::inference);
+  bound.layer.backward(input, results.inference_output, upstream,
+                       &results.inference_input_gradient, true, Mode::inference);
+  results.parameter_gradients.assign(bound.gradients.begin(), bound.gradients.end());
+  results.running_averages.assign(bound.state.begin(), bound.state.end());
+  return results;
+}
+
+// Threads split a pass by samples, and the statistics are summed per chunk of samples and then
+// chunk after chunk, whatever the thread count: every thread count gives one thread's bits.
+// In double, where the order of the sums changes their rounding (float values summed in double
+// are often exact in any order).
+// Batches large enough for threads: DCGAN-sized images (one sample per chunk), a batch whose
+// last chunk is short for dense features (16 samples per chunk), and one that splits unevenly.
+BOOST_AUTO_TEST_CASE(any_thread_count_gives_one_threads_bits) {
+  const auto check = [](auto run, Eigen::Index batch) {
+    const PassResults one = run(1, batch);
+    for (const int threads : {2, 3}) {
+      BOOST_TEST_CONTEXT("batch " << batch << ", " << threads << " threads") {
+        const PassResults many = run(threads, batch);
+        BOOST_TEST((many.training_output == one.training_output));
+        BOOST_TEST((many.training_input_gradient == one.training_input_gradient));
+        BOOST_TEST((many.inference_output == one.inference_output));
+        BOOST_TEST((many.inference_input_gradient == one.inference_input_gradient));
+        BOOST_TEST(many.parameter_gradients == one.parameter_gradients);
+        BOOST_TEST(many.running_averages == one.running_averages);
+      }
+    }
+  };
+  check(passes_on_threads<64, gan::Shape<64, 14, 14>>, 37);
+  check(passes_on_threads<256, gan::Shape<256>>, 100);
+  check(passes_on_threads<3, gan::Shape<3, 28, 28>>, 13);
 }
 
 BOOST_AUTO_TEST_CASE(passes_allocate_nothing_once_their_buffers_are_sized) {
