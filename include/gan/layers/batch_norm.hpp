@@ -387,22 +387,22 @@ struct BatchNorm {
         s.chunk_sums.resize(static_cast<std::size_t>(chunks));
 
       const Eigen::Index work = grad_out == nullptr ? in.size() : 2 * in.size();
-      for_each_column_range(chunks, work, kMinParallelWork, [&](Eigen::Index first,
-                                                                Eigen::Index count) {
-        for (Eigen::Index chunk = first; chunk < first + count; ++chunk) {
-          const Eigen::Index begin = chunk * kSamplesPerChunk * kBlocksPerSample;
-          const Eigen::Index end =
-              std::min(samples, (chunk + 1) * kSamplesPerChunk) * kBlocksPerSample;
-          LaneSums& stored = s.chunk_sums[static_cast<std::size_t>(chunk)];
-          if constexpr (kSumsOnStack) {
-            LaneSums sums;
-            sum_blocks(in, grad_out, begin, end, sums);
-            stored = sums;
-          } else {
-            sum_blocks(in, grad_out, begin, end, stored);
-          }
-        }
-      });
+      for_each_column_range(
+          chunks, work, kMinParallelWork, [&](Eigen::Index first, Eigen::Index count) {
+            for (Eigen::Index chunk = first; chunk < first + count; ++chunk) {
+              const Eigen::Index begin = chunk * kSamplesPerChunk * kBlocksPerSample;
+              const Eigen::Index end =
+                  std::min(samples, (chunk + 1) * kSamplesPerChunk) * kBlocksPerSample;
+              LaneSums& stored = s.chunk_sums[static_cast<std::size_t>(chunk)];
+              if constexpr (kSumsOnStack) {
+                LaneSums sums;
+                sum_blocks(in, grad_out, begin, end, sums);
+                stored = sums;
+              } else {
+                sum_blocks(in, grad_out, begin, end, stored);
+              }
+            }
+          });
 
       s.sum.setZero();
       s.sum_of_squares.setZero();

@@ -683,7 +683,8 @@ PassResults passes_on_threads(int threads, Eigen::Index batch) {
   BoundBatchNorm<double, Channels, InputShape> bound;
   gan::Rng rng(12);
   bound.randomise(rng);
-  const gan::Matrix<double> input = gan::testing::random_input<double>(InputShape::size, batch, rng);
+  const gan::Matrix<double> input =
+      gan::testing::random_input<double>(InputShape::size, batch, rng);
   const gan::Matrix<double> upstream =
       gan::testing::random_input<double>(InputShape::size, batch, rng);
   PassResults results;
@@ -691,8 +692,8 @@ PassResults passes_on_threads(int threads, Eigen::Index batch) {
   bound.layer.backward(input, results.training_output, upstream, &results.training_input_gradient,
                        true, Mode::training);
   bound.layer.forward(input, results.inference_output, Mode::inference);
-  bound.layer.backward(input, results.inference_output, upstream,
-                       &results.inference_input_gradient, true, Mode::inference);
+  bound.layer.backward(input, results.inference_output, upstream, &results.inference_input_gradient,
+                       true, Mode::inference);
   results.parameter_gradients.assign(bound.gradients.begin(), bound.gradients.end());
   results.running_averages.assign(bound.state.begin(), bound.state.end());
   return results;
