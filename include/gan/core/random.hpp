@@ -2,6 +2,8 @@
 // The framework's random numbers: a counter-based Philox generator and the draws built on it.
 #pragma once
 
+#include <gan/core/config.hpp>
+
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -22,27 +24,81 @@ class Philox {
 
   /// Maps one counter to its four outputs under the given key.
   static constexpr Block generate(Block counter, std::array<std::uint32_t, 2> key) {
-    for (int round = 0; round < 10; ++round) {
-      if (round > 0) {
-        key[0] += kWeyl0;
-        key[1] += kWeyl1;
-      }
-      const std::uint64_t product0 = std::uint64_t{kMultiplier0} * counter[0];
-      const std::uint64_t product1 = std::uint64_t{kMultiplier1} * counter[2];
-      counter = {static_cast<std::uint32_t>(product1 >> 32) ^ counter[1] ^ key[0],
-                 static_cast<std::uint32_t>(product1),
-                 static_cast<std::uint32_t>(product0 >> 32) ^ counter[3] ^ key[1],
-                 static_cast<std::uint32_t>(product0)};
-    }
+    rounds(counter[0], counter[1], counter[2], counter[3], key[0], key[1]);
     return counter;
   }
 
+  /// Output `position` of the stream under `seed`: lane position % 4 of the block for counter
+  /// position / 4, the key being the seed. What Rng reads in order, a device kernel can read
+  /// for any position, in any order.
+  GAN_HOST_DEVICE static constexpr std::uint32_t output(std::uint64_t seed,
+                                                        std::uint64_t position) {
+    const std::uint64_t block = position / 4;
+    std::uint32_t c0 = static_cast<std::uint32_t>(block);
+    std::uint32_t c1 = static_cast<std::uint32_t>(block >> 32);
+    std::uint32_t c2 = 0;
+    std::uint32_t c3 = 0;
+    rounds(c0, c1, c2, c3, static_cast<std::uint32_t>(seed),
+           static_cast<std::uint32_t>(seed >> 32));
+    switch (position % 4) {
+      case 0:
+        return c0;
+      case 1:
+        return c1;
+      case 2:
+        return c2;
+      default:
+        return c3;
+    }
+  }
+
  private:
+  // The ten rounds on plain integers, which device code can use (std::array is host-only
+  // there).
+  GAN_HOST_DEVICE static constexpr void rounds(std::uint32_t& c0, std::uint32_t& c1,
+                                               std::uint32_t& c2, std::uint32_t& c3,
+                                               std::uint32_t k0, std::uint32_t k1) {
+    for (int round = 0; round < 10; ++round) {
+      if (round > 0) {
+        k0 += kWeyl0;
+        k1 += kWeyl1;
+      }
+      const std::uint64_t product0 = std::uint64_t{kMultiplier0} * c0;
+      const std::uint64_t product1 = std::uint64_t{kMultiplier1} * c2;
+      const std::uint32_t next0 = static_cast<std::uint32_t>(product1 >> 32) ^ c1 ^ k0;
+      const std::uint32_t next2 = static_cast<std::uint32_t>(product0 >> 32) ^ c3 ^ k1;
+      c1 = static_cast<std::uint32_t>(product1);
+      c3 = static_cast<std::uint32_t>(product0);
+      c0 = next0;
+      c2 = next2;
+    }
+  }
+
   static constexpr std::uint32_t kMultiplier0 = 0xD2511F53u;
   static constexpr std::uint32_t kMultiplier1 = 0xCD9E8D57u;
   static constexpr std::uint32_t kWeyl0 = 0x9E3779B9u;  // golden ratio
   static constexpr std::uint32_t kWeyl1 = 0xBB67AE85u;  // sqrt(3) - 1
 };
+
+namespace detail {
+
+/// Uniform on [0, 1) with 53 random bits, from two 32-bit outputs: 27 bits of the first and
+/// 26 of the second.
+GAN_HOST_DEVICE inline double uniform_from(std::uint32_t first, std::uint32_t second) {
+  const std::uint64_t high = first >> 5;
+  const std::uint64_t low = second >> 6;
+  return static_cast<double>((high << 26) | low) * 0x1.0p-53;
+}
+
+/// Standard normal by the Box-Muller transform, from four 32-bit outputs (two uniforms).
+GAN_HOST_DEVICE inline double normal_from(std::uint32_t a, std::uint32_t b, std::uint32_t c,
+                                          std::uint32_t d) {
+  const double u1 = 1.0 - uniform_from(a, b);  // in (0, 1], so the log is finite
+  const double u2 = uniform_from(c, d);
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+}
+
+}  // namespace detail
 
 /// A stream of random numbers: Philox under a key taken from the seed, read block by block.
 ///
@@ -84,9 +140,8 @@ class Rng {
 
   /// Uniform on [0, 1), with 53 random bits.
   double uniform() noexcept {
-    const std::uint64_t high = next_u32() >> 5;  // 27 bits
-    const std::uint64_t low = next_u32() >> 6;   // 26 bits
-    return static_cast<double>((high << 26) | low) * 0x1.0p-53;
+    const std::uint32_t first = next_u32();
+    return detail::uniform_from(first, next_u32());
   }
 
   /// Uniform on [low, high).
@@ -95,9 +150,10 @@ class Rng {
   /// Standard normal, by the Box-Muller transform (one pair of uniforms per draw, so the
   /// stream position advances by a fixed amount per value and resumes cleanly).
   double normal() noexcept {
-    const double u1 = 1.0 - uniform();  // in (0, 1], so the log is finite
-    const double u2 = uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+    const std::uint32_t a = next_u32();
+    const std::uint32_t b = next_u32();
+    const std::uint32_t c = next_u32();
+    return detail::normal_from(a, b, c, next_u32());
   }
 
   /// Uniform integer in [0, bound), without modulo bias (values past the largest multiple

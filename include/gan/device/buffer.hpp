@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+// Device memory: a buffer of values in the device system's memory, and a matrix over one.
+#pragma once
+
+#include <gan/core/error.hpp>
+#include <gan/core/tensor.hpp>
+#include <gan/device/error.hpp>
+
+#include <thrust/copy.h>
+#include <thrust/device_ptr.h>
+#include <thrust/device_vector.h>
+#include <thrust/fill.h>
+
+#include <cstddef>
+#include <new>
+#include <span>
+#include <utility>
+
+namespace gan::device {
+
+/// Values of type T in device memory (GPU memory under CUDA, host memory under Thrust's CPU
+/// systems).
+///
+/// A buffer moves but never copies implicitly: a copy of device memory is a deliberate act
+/// (clone(), or the host transfers below), so none happens by accident in a training step.
+/// Its size changes only through resize(), which keeps the memory it has: once a step has
+/// sized its buffers, later steps of the same batch size allocate nothing.
+template <typename T>
+class Buffer {
+ public:
+  Buffer() = default;
+  /// `size` values, zero.
+  /// @throws DeviceError when device memory runs out
+  explicit Buffer(std::size_t size) { resize(size); }
+
+  Buffer(Buffer&&) noexcept = default;
+  Buffer& operator=(Buffer&&) noexcept = default;
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+
+  /// A deep copy, in device memory.
+  Buffer clone() const {
+    Buffer copy(size());
+    thrust::copy(values_.begin(), values_.end(), copy.values_.begin());
+    return copy;
+  }
+
+  std::size_t size() const noexcept { return values_.size(); }
+  bool empty() const noexcept { return values_.empty(); }
+
+  /// Sets the size to `size`. The first min(old, new) values are kept and new ones are zero;
+  /// no memory is given back, so shrinking and growing again within the largest size so far
+  /// allocates nothing.
+  /// @throws DeviceError when device memory runs out, or there is no GPU to allocate on
+  void resize(std::size_t size) {
+    try {
+      values_.resize(size);
+    } catch (const std::bad_alloc& error) {
+      // Under CUDA the first allocation is also where a missing GPU shows: say that instead.
+      require_gpu();
+      throw detail::out_of_memory("gan::device::Buffer::resize", size * sizeof(T), error.what());
+    }
+  }
+
+  /// The raw device address of the first value, for kernels and cuBLAS; null when empty.
+  T* data() noexcept { return thrust::raw_pointer_cast(values_.data()); }
+  const T* data() const noexcept { return thrust::raw_pointer_cast(values_.data()); }
+
+  /// Thrust iterators over the values, for algorithms.
+  auto begin() noexcept { return values_.begin(); }
+  auto end() noexcept { return values_.end(); }
+  auto begin() const noexcept { return values_.begin(); }
+  auto end() const noexcept { return values_.end(); }
+
+  /// Sets every value to `value`.
+  void fill(T value) { thrust::fill(values_.begin(), values_.end(), value); }
+
+  /// Copies host values in; `host` must have size() values.
+  void copy_from_host(std::span<const T> host) {
+    check_transfer_size("copy_from_host", host.size());
+    thrust::copy(host.begin(), host.end(), values_.begin());
+  }
+
+  /// Copies the values out to the host; `host` must have room for size() values.
+  void copy_to_host(std::span<T> host) const {
+    check_transfer_size("copy_to_host", host.size());
+    thrust::copy(values_.begin(), values_.end(), host.begin());
+  }
+
+ private:
+  void check_transfer_size(const char* function, std::size_t host_size) const {
+    if (host_size != size())
+      throw std::invalid_argument(message("gan::device::Buffer::", function, ": expected ", size(),
+                                          " host values, got ", host_size));
+  }
+
+  thrust::device_vector<T> values_;
+};
+
+/// A read-only view of a column-major matrix in device memory.
+template <typename T>
+struct ConstMatrixView {
+  const T* data;
+  std::ptrdiff_t rows;
+  std::ptrdiff_t cols;
+
+  std::ptrdiff_t size() const noexcept { return rows * cols; }
+};
+
+/// A writable view of a column-major matrix in device memory.
+template <typename T>
+struct MatrixView {
+  T* data;
+  std::ptrdiff_t rows;
+  std::ptrdiff_t cols;
+
+  std::ptrdiff_t size() const noexcept { return rows * cols; }
+  operator ConstMatrixView<T>() const noexcept { return {data, rows, cols}; }
+};
+
+/// A column-major [rows, cols] matrix in device memory: on the device backend, a batch laid
+/// out as [features, batch] like the CPU's Matrix, or a weight matrix.
+///
+/// Like Eigen's resize(), resizing keeps no values that the caller may rely on; unlike it, a
+/// matrix never gives memory back, so a pass that resizes its output to the same batch size
+/// every step allocates only on the first.
+template <typename T>
+class Matrix {
+ public:
+  Matrix() = default;
+  /// A [rows, cols] matrix of zeros.
+  Matrix(std::ptrdiff_t rows, std::ptrdiff_t cols) { resize(rows, cols); }
+
+  Matrix(Matrix&&) noexcept = default;
+  Matrix& operator=(Matrix&&) noexcept = default;
+  Matrix(const Matrix&) = delete;
+  Matrix& operator=(const Matrix&) = delete;
+
+  /// A deep copy, in device memory.
+  Matrix clone() const {
+    Matrix copy;
+    copy.rows_ = rows_;
+    copy.cols_ = cols_;
+    copy.values_ = values_.clone();
+    return copy;
+  }
+
+  std::ptrdiff_t rows() const noexcept { return rows_; }
+  std::ptrdiff_t cols() const noexcept { return cols_; }
+  std::ptrdiff_t size() const noexcept { return rows_ * cols_; }
+
+  /// Sets the shape; the values are unspecified afterwards.
+  /// @throws std::invalid_argument for a negative dimension
+  /// @throws DeviceError when device memory runs out
+  void resize(std::ptrdiff_t rows, std::ptrdiff_t cols) {
+    if (rows < 0 || cols < 0)
+      throw std::invalid_argument(
+          message("gan::device::Matrix::resize: expected a shape of "
+                  "non-negative sizes, got ",
+                  rows, "x", cols));
+    if (static_cast<std::size_t>(rows * cols) > values_.size())
+      values_.resize(static_cast<std::size_t>(rows * cols));
+    rows_ = rows;
+    cols_ = cols;
+  }
+
+  T* data() noexcept { return values_.data(); }
+  const T* data() const noexcept { return values_.data(); }
+
+  MatrixView<T> view() noexcept { return {data(), rows_, cols_}; }
+  ConstMatrixView<T> view() const noexcept { return {data(), rows_, cols_}; }
+
+  /// Iterators over the size() values in column-major order.
+  auto begin() noexcept { return values_.begin(); }
+  auto end() noexcept { return values_.begin() + size(); }
+  auto begin() const noexcept { return values_.begin(); }
+  auto end() const noexcept { return values_.begin() + size(); }
+
+  void fill(T value) { thrust::fill(begin(), end(), value); }
+
+ private:
+  std::ptrdiff_t rows_ = 0;
+  std::ptrdiff_t cols_ = 0;
+  Buffer<T> values_;
+};
+
+/// Copies a host matrix to the device, into `device` (resized to match).
+template <typename T>
+void copy_to_device(const gan::Matrix<T>& host, Matrix<T>& device) {
+  device.resize(host.rows(), host.cols());
+  thrust::copy(host.data(), host.data() + host.size(), device.begin());
+}
+
+/// A device copy of a host matrix.
+template <typename T>
+Matrix<T> to_device(const gan::Matrix<T>& host) {
+  Matrix<T> device;
+  copy_to_device(host, device);
+  return device;
+}
+
+/// Copies a device matrix to the host, into `host` (resized to match).
+template <typename T>
+void copy_to_host(const Matrix<T>& device, gan::Matrix<T>& host) {
+  host.resize(device.rows(), device.cols());
+  thrust::copy(device.begin(), device.end(), host.data());
+}
+
+/// A host copy of a device matrix.
+template <typename T>
+gan::Matrix<T> to_host(const Matrix<T>& device) {
+  gan::Matrix<T> host;
+  copy_to_host(device, host);
+  return host;
+}
+
+}  // namespace gan::device

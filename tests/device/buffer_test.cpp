@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+// Tests of device/buffer.hpp: device buffers and matrices, and the transfers to and from the
+// host. Built for each of Thrust's CPU device systems (see CMakeLists.txt).
+#define BOOST_TEST_MODULE device_buffer
+#include <boost/test/unit_test.hpp>
+
+#include <gan/device/buffer.hpp>
+
+#include "support/expected_errors.hpp"
+
+#include <cmath>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+namespace {
+
+using gan::device::Buffer;
+
+// Copies of device memory happen only through clone() and the transfers.
+static_assert(!std::is_copy_constructible_v<Buffer<float>>);
+static_assert(!std::is_copy_assignable_v<Buffer<float>>);
+static_assert(std::is_nothrow_move_constructible_v<Buffer<float>>);
+static_assert(!std::is_copy_constructible_v<gan::device::Matrix<float>>);
+static_assert(std::is_nothrow_move_constructible_v<gan::device::Matrix<float>>);
+
+std::vector<float> host_values(const Buffer<float>& buffer) {
+  std::vector<float> values(buffer.size());
+  buffer.copy_to_host(values);
+  return values;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_new_buffer_holds_zeros) {
+  const Buffer<float> buffer(5);
+  BOOST_TEST(buffer.size() == 5u);
+  BOOST_TEST(host_values(buffer) == std::vector<float>(5, 0.0f));
+}
+
+BOOST_AUTO_TEST_CASE(values_go_to_the_device_and_back_unchanged) {
+  const std::vector<float> values = {1.5f, -2.0f, std::numeric_limits<float>::infinity(), 0.0f};
+  Buffer<float> buffer(values.size());
+  buffer.copy_from_host(values);
+  BOOST_TEST(host_values(buffer) == values);
+}
+
+BOOST_AUTO_TEST_CASE(a_transfer_of_the_wrong_size_is_refused_with_both_sizes) {
+  Buffer<float> buffer(3);
+  const std::vector<float> two = {1.0f, 2.0f};
+  gan::test_support::check_throws<std::invalid_argument>(
+      [&] { buffer.copy_from_host(two); },
+      {"gan::device::Buffer::copy_from_host", "expected 3 host values", "got 2"});
+  std::vector<float> four(4);
+  gan::test_support::check_throws<std::invalid_argument>([&] { buffer.copy_to_host(four); },
+                                                         {"copy_to_host", "expected 3", "got 4"});
+}
+
+BOOST_AUTO_TEST_CASE(clone_is_a_deep_copy) {
+  Buffer<float> original(3);
+  original.fill(2.0f);
+  const Buffer<float> copy = original.clone();
+  original.fill(7.0f);
+  BOOST_TEST(host_values(copy) == std::vector<float>(3, 2.0f));
+}
+
+BOOST_AUTO_TEST_CASE(a_move_takes_the_memory_and_leaves_the_source_empty) {
+  Buffer<float> original(4);
+  original.fill(3.0f);
+  const float* const address = original.data();
+  const Buffer<float> moved(std::move(original));
+  BOOST_TEST(moved.data() == address);
+  BOOST_TEST(host_values(moved) == std::vector<float>(4, 3.0f));
+  BOOST_TEST(original.empty());  // NOLINT(bugprone-use-after-move): the point of the test
+}
+
+BOOST_AUTO_TEST_CASE(resize_keeps_the_values_it_can_and_zeroes_new_ones) {
+  Buffer<float> buffer(2);
+  buffer.fill(4.0f);
+  buffer.resize(3);
+  BOOST_TEST(host_values(buffer) == (std::vector<float>{4.0f, 4.0f, 0.0f}));
+  buffer.resize(1);
+  BOOST_TEST(host_values(buffer) == std::vector<float>{4.0f});
+}
+
+BOOST_AUTO_TEST_CASE(running_out_of_memory_is_a_device_error_naming_the_size) {
+  // More bytes than any machine has: the allocation fails at once, without touching memory.
+  Buffer<double> buffer;
+  const std::size_t too_many = std::numeric_limits<std::size_t>::max() / 16;
+  gan::test_support::check_throws<gan::DeviceError>(
+      [&] { buffer.resize(too_many); },
+      {"gan::device::Buffer::resize", "expected to allocate",
+       std::to_string(too_many * sizeof(double)), "bytes", "use a smaller batch"});
+  BOOST_TEST(buffer.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_matrix_goes_to_the_device_and_back_unchanged) {
+  gan::Matrix<double> host(3, 2);
+  host << 1, 2, 3, 4, 5, std::nan("");
+  const gan::device::Matrix<double> device = gan::device::to_device(host);
+  BOOST_TEST(device.rows() == 3);
+  BOOST_TEST(device.cols() == 2);
+  const gan::Matrix<double> back = gan::device::to_host(device);
+  BOOST_TEST((back.topRows(2) == host.topRows(2)));
+  BOOST_TEST(back(2, 0) == 5.0);
+  BOOST_TEST(std::isnan(back(2, 1)));
+}
+
+BOOST_AUTO_TEST_CASE(a_matrix_keeps_its_memory_when_it_shrinks_and_grows_again) {
+  gan::device::Matrix<float> matrix(16, 64);
+  const float* const address = matrix.data();
+  matrix.resize(16, 8);
+  BOOST_TEST(matrix.size() == 128);
+  matrix.resize(16, 64);
+  BOOST_TEST(matrix.data() == address);
+  gan::test_support::check_throws<std::invalid_argument>(
+      [&] { matrix.resize(-1, 3); }, {"gan::device::Matrix::resize", "got -1x3"});
+}
+
+BOOST_AUTO_TEST_CASE(a_matrix_clone_is_a_deep_copy_of_its_shape_and_values) {
+  gan::Matrix<float> host = gan::Matrix<float>::Constant(2, 3, 1.25f);
+  gan::device::Matrix<float> original = gan::device::to_device(host);
+  const gan::device::Matrix<float> copy = original.clone();
+  original.fill(0.0f);
+  BOOST_TEST(copy.rows() == 2);
+  BOOST_TEST(copy.cols() == 3);
+  BOOST_TEST((gan::device::to_host(copy) == host));
+}
