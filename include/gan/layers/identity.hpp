@@ -2,6 +2,7 @@
 // Identity activation: passes its input through unchanged.
 #pragma once
 
+#include <gan/core/config.hpp>
 #include <gan/layers/elementwise.hpp>
 
 #include <string>
@@ -25,6 +26,17 @@ struct Identity {
   void gradient(const Out& out, const GradOut& grad_out, GradIn& grad_in) const {
     (void)out;
     grad_in = grad_out;
+  }
+
+  /// The same function one value at a time, for the device backend.
+  template <typename Scalar>
+  struct Elementwise {
+    GAN_HOST_DEVICE Scalar value(Scalar x) const { return x; }
+    GAN_HOST_DEVICE Scalar gradient(Scalar, Scalar g) const { return g; }
+  };
+  template <typename Scalar>
+  Elementwise<Scalar> elementwise() const {
+    return {};
   }
 
   template <typename Scalar, typename InputShape>

@@ -2,6 +2,7 @@
 // Leaky rectified linear unit: x for x > 0, slope * x otherwise.
 #pragma once
 
+#include <gan/core/config.hpp>
 #include <gan/core/error.hpp>
 #include <gan/layers/elementwise.hpp>
 
@@ -51,6 +52,20 @@ struct LeakyRelu {
   void gradient(const Out& out, const GradOut& grad_out, GradIn& grad_in) const {
     using Scalar = typename Out::Scalar;
     grad_in = (out.array() > Scalar(0)).select(grad_out, grad_out * static_cast<Scalar>(slope_));
+  }
+
+  /// The same function one value at a time, for the device backend.
+  template <typename Scalar>
+  struct Elementwise {
+    Scalar slope;
+    GAN_HOST_DEVICE Scalar value(Scalar x) const { return x > Scalar(0) ? x : slope * x; }
+    GAN_HOST_DEVICE Scalar gradient(Scalar y, Scalar g) const {
+      return y > Scalar(0) ? g : slope * g;
+    }
+  };
+  template <typename Scalar>
+  Elementwise<Scalar> elementwise() const {
+    return {static_cast<Scalar>(slope_)};
   }
 
   template <typename Scalar, typename InputShape>

@@ -2,6 +2,7 @@
 // Rectified linear unit: max(x, 0).
 #pragma once
 
+#include <gan/core/config.hpp>
 #include <gan/layers/elementwise.hpp>
 
 #include <string>
@@ -27,6 +28,19 @@ struct Relu {
   void gradient(const Out& out, const GradOut& grad_out, GradIn& grad_in) const {
     using Scalar = typename Out::Scalar;
     grad_in = (out.array() > Scalar(0)).select(grad_out, Scalar(0));
+  }
+
+  /// The same function one value at a time, for the device backend.
+  template <typename Scalar>
+  struct Elementwise {
+    GAN_HOST_DEVICE Scalar value(Scalar x) const { return x > Scalar(0) ? x : Scalar(0); }
+    GAN_HOST_DEVICE Scalar gradient(Scalar y, Scalar g) const {
+      return y > Scalar(0) ? g : Scalar(0);
+    }
+  };
+  template <typename Scalar>
+  Elementwise<Scalar> elementwise() const {
+    return {};
   }
 
   template <typename Scalar, typename InputShape>

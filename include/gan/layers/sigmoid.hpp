@@ -2,8 +2,10 @@
 // Logistic sigmoid activation.
 #pragma once
 
+#include <gan/core/config.hpp>
 #include <gan/layers/elementwise.hpp>
 
+#include <cmath>
 #include <string>
 
 namespace gan {
@@ -28,6 +30,18 @@ struct Sigmoid {
   void gradient(const Out& out, const GradOut& grad_out, GradIn& grad_in) const {
     using Scalar = typename Out::Scalar;
     grad_in = grad_out.array() * out.array() * (Scalar(1) - out.array());
+  }
+
+  /// The same function one value at a time, for the device backend. exp(-x) overflows to
+  /// infinity for x far below 0, which gives exactly 0, as it should.
+  template <typename Scalar>
+  struct Elementwise {
+    GAN_HOST_DEVICE Scalar value(Scalar x) const { return Scalar(1) / (Scalar(1) + std::exp(-x)); }
+    GAN_HOST_DEVICE Scalar gradient(Scalar y, Scalar g) const { return g * y * (Scalar(1) - y); }
+  };
+  template <typename Scalar>
+  Elementwise<Scalar> elementwise() const {
+    return {};
   }
 
   template <typename Scalar, typename InputShape>

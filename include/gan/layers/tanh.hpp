@@ -2,8 +2,10 @@
 // Hyperbolic tangent activation, the usual last layer of a generator of images in [-1, 1].
 #pragma once
 
+#include <gan/core/config.hpp>
 #include <gan/layers/elementwise.hpp>
 
+#include <cmath>
 #include <string>
 
 namespace gan {
@@ -25,6 +27,17 @@ struct Tanh {
   void gradient(const Out& out, const GradOut& grad_out, GradIn& grad_in) const {
     using Scalar = typename Out::Scalar;
     grad_in = grad_out.array() * (Scalar(1) - out.array().square());
+  }
+
+  /// The same function one value at a time, for the device backend.
+  template <typename Scalar>
+  struct Elementwise {
+    GAN_HOST_DEVICE Scalar value(Scalar x) const { return std::tanh(x); }
+    GAN_HOST_DEVICE Scalar gradient(Scalar y, Scalar g) const { return g * (Scalar(1) - y * y); }
+  };
+  template <typename Scalar>
+  Elementwise<Scalar> elementwise() const {
+    return {};
   }
 
   template <typename Scalar, typename InputShape>

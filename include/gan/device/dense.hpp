@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+// A dense layer's passes on device matrices, on the parameter layout of gan::Dense.
+#pragma once
+
+#include <gan/device/blas.hpp>
+#include <gan/device/buffer.hpp>
+#include <gan/device/elementwise.hpp>
+
+#include <cstddef>
+
+namespace gan::device {
+
+/// The parameters of a dense layer with `in` inputs and `out` outputs, in gan::Dense's layout:
+/// W row-major [out, in] (which, read column-major, is W^T [in, out]) and then b [out], at
+/// device addresses.
+template <typename T>
+struct DenseParameters {
+  T* values;
+  std::ptrdiff_t in;
+  std::ptrdiff_t out;
+
+  /// W^T, [in, out] column-major: the same memory as W row-major.
+  MatrixView<T> weights_transposed() const noexcept { return {values, in, out}; }
+  T* bias() const noexcept { return values + in * out; }
+};
+
+/// out [out, batch] = W in [in, batch] + b.
+template <typename T>
+void dense_forward(DenseParameters<const T> layer, const Matrix<T>& in, Matrix<T>& out) {
+  out.resize(layer.out, in.cols());
+  gemm<T>(Op::transpose, {layer.values, layer.in, layer.out}, Op::none, in.view(), T(1), T(0),
+          out.view());
+  add_to_each_column(out, layer.bias());
+}
+
+/// Adds dL/dW and dL/db to `gradients` (in the parameters' layout) when it is given, and
+/// writes dL/din to *grad_in when that is given, for the forward pass that read `in`.
+template <typename T>
+void dense_backward(DenseParameters<const T> layer, const Matrix<T>& in, const Matrix<T>& grad_out,
+                    DenseParameters<T>* gradients, Matrix<T>* grad_in) {
+  if (gradients != nullptr) {
+    // dL/dW = grad_out in^T, [out, in]; its row-major storage is the column-major
+    // dL/dW^T = in grad_out^T, [in, out].
+    gemm<T>(Op::none, in.view(), Op::transpose, grad_out.view(), T(1), T(1),
+            gradients->weights_transposed());
+    add_row_sums(grad_out, gradients->bias());
+  }
+  if (grad_in != nullptr) {
+    grad_in->resize(layer.in, grad_out.cols());
+    // dL/din = W^T grad_out, W^T being the parameters' memory read column-major.
+    gemm<T>(Op::none, {layer.values, layer.in, layer.out}, Op::none, grad_out.view(), T(1), T(0),
+            grad_in->view());
+  }
+}
+
+}  // namespace gan::device
