@@ -33,6 +33,9 @@ namespace gan {
 ///   u32 CRC-32 of every byte before it
 /// The checksum catches truncation and corruption before any value is used.
 inline constexpr char kCheckpointMagic[8] = {'G', 'A', 'N', 'C', 'K', 'P', 'T', '\n'};
+/// The longest entry name, in bytes, that CheckpointWriter writes and CheckpointReader reads;
+/// a file that declares a longer one is damaged or crafted.
+inline constexpr std::size_t kMaxCheckpointKeySize = 4096;
 /// Raised whenever saved values change meaning, so that an older file is refused by name
 /// instead of loading into the wrong places. Version 2: Dense weights are stored row-major.
 inline constexpr std::uint32_t kCheckpointFormatVersion = 2;
@@ -136,6 +139,10 @@ class CheckpointWriter {
   }
 
   void add(const std::string& key, EntryKind kind, const void* data, std::size_t size) {
+    if (key.size() > kMaxCheckpointKeySize)
+      throw CheckpointError(message("CheckpointWriter::put: expected an entry name of at most ",
+                                    kMaxCheckpointKeySize, " bytes, got one of ", key.size(),
+                                    " bytes starting '", key.substr(0, 40), "'"));
     Entry entry{kind, {}};
     detail::append_bytes(entry.payload, data, size);
     entries_[key] = std::move(entry);
@@ -147,7 +154,10 @@ class CheckpointWriter {
 /// Reads a whole checkpoint, verifies it, and hands out its entries by name.
 ///
 /// Opening checks the magic, version and checksum before anything else, so a truncated or
-/// damaged file is refused as a whole. Every getter checks the entry's kind and size.
+/// damaged file is refused as a whole. Every length in the file is bounded by the bytes left
+/// (and a name by kMaxCheckpointKeySize) before it is used, and a name may appear only once,
+/// so a crafted file is refused too, naming the entry and its offset. Every getter checks the
+/// entry's kind and size.
 class CheckpointReader {
  public:
   /// @throws CheckpointError naming the path and what is wrong with the file
@@ -250,10 +260,13 @@ class CheckpointReader {
                    ")"),
            "the file is truncated or damaged");
 
+    // A valid checksum proves only that the file was not damaged after it was written, not
+    // that a writer made it: every count and length below is checked against the bytes left
+    // before anything of that size is allocated, so a crafted field cannot make the reader
+    // allocate more than the file holds.
     std::size_t at = sizeof kCheckpointMagic;
     const std::size_t end = bytes.size() - 4;
     const auto take = [&](void* out, std::size_t size) {
-      if (size > end - at) fail("an entry runs past the end of the file", "the file is damaged");
       std::memcpy(out, bytes.data() + at, size);
       at += size;
     };
@@ -264,9 +277,23 @@ class CheckpointReader {
       fail(message("it has format version ", version),
            message("this build reads version ", kCheckpointFormatVersion));
     take(&count, 4);
-    for (std::uint32_t i = 0; i < count; ++i) {
+    if (count > (end - at) / kSmallestEntry)
+      fail(message("it declares ", count, " entries in the ", end - at,
+                   " bytes before its checksum"),
+           message("expected at most ", (end - at) / kSmallestEntry, " (an entry takes at least ",
+                   kSmallestEntry, " bytes); the file is damaged"));
+    for (std::uint32_t index = 0; index < count; ++index) {
+      const std::size_t entry_at = at;
+      const auto where = [&] { return message("entry ", index, " (at byte ", entry_at, ")"); };
+      if (end - at < kSmallestEntry)
+        fail(message(where(), " is cut off: ", end - at, " bytes are left before the checksum"),
+             message("an entry takes at least ", kSmallestEntry, " bytes; the file is damaged"));
       std::uint32_t key_size = 0;
       take(&key_size, 4);
+      if (key_size > kMaxCheckpointKeySize || key_size > end - at - (kSmallestEntry - 4))
+        fail(message(where(), " has a name length of ", key_size, " bytes"),
+             message("expected at most ", kMaxCheckpointKeySize, " and at most the ",
+                     end - at - (kSmallestEntry - 4), " bytes left for it; the file is damaged"));
       std::string key(key_size, '\0');
       take(key.data(), key_size);
       std::uint8_t kind = 0;
@@ -274,18 +301,28 @@ class CheckpointReader {
       take(&kind, 1);
       take(&payload_size, 8);
       if (payload_size > end - at)
-        fail("an entry runs past the end of the file", "the file is damaged");
+        fail(message(where(), " '", key, "' has a payload of ", payload_size, " bytes"),
+             message("expected at most the ", end - at,
+                     " bytes left before the checksum; the file is damaged"));
       if (kind < static_cast<std::uint8_t>(EntryKind::f32_array) ||
           kind > static_cast<std::uint8_t>(EntryKind::text))
-        fail(message("entry '", key, "' has unknown kind ", int{kind}), "the file is damaged");
+        fail(message(where(), " '", key, "' has unknown kind ", int{kind}), "the file is damaged");
+      if (entries_.count(key) != 0)
+        fail(message(where(), " repeats the name '", key, "' of an earlier entry"),
+             "expected every name once, as CheckpointWriter writes them; the file is damaged");
       Entry entry{static_cast<EntryKind>(kind), {}};
       entry.payload.assign(bytes.begin() + static_cast<std::ptrdiff_t>(at),
                            bytes.begin() + static_cast<std::ptrdiff_t>(at + payload_size));
       at += payload_size;
-      entries_[key] = std::move(entry);
+      entries_.emplace(std::move(key), std::move(entry));
     }
-    if (at != end) fail("it has bytes after its last entry", "the file is damaged");
+    if (at != end)
+      fail(message("it has ", end - at, " bytes after its ", count, " entries"),
+           "the file is damaged");
   }
+
+  // The fixed fields of an entry: u32 name length, u8 kind, u64 payload length.
+  static constexpr std::size_t kSmallestEntry = 4 + 1 + 8;
 
   std::filesystem::path path_;
   std::map<std::string, Entry> entries_;

@@ -50,6 +50,45 @@ bool mentions(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+/// One entry laid out as the writer lays it out, with every field free to be wrong.
+struct RawEntry {
+  std::uint32_t key_size;
+  std::string key;
+  gan::EntryKind kind;
+  std::uint64_t payload_size;
+  std::string payload;
+};
+
+/// A file with the right magic, version and checksum that declares `count` entries and holds
+/// `entries`: only what the entries say is wrong, as in a file crafted to pass the checksum.
+Bytes crafted_checkpoint(std::uint32_t count, const std::vector<RawEntry>& entries) {
+  Bytes bytes(gan::kCheckpointMagic, gan::kCheckpointMagic + 8);
+  const auto append = [&](const void* data, std::size_t size) {
+    const auto* begin = static_cast<const unsigned char*>(data);
+    bytes.insert(bytes.end(), begin, begin + size);
+  };
+  const std::uint32_t version = gan::kCheckpointFormatVersion;
+  append(&version, 4);
+  append(&count, 4);
+  for (const RawEntry& entry : entries) {
+    const auto kind = static_cast<std::uint8_t>(entry.kind);
+    append(&entry.key_size, 4);
+    append(entry.key.data(), entry.key.size());
+    append(&kind, 1);
+    append(&entry.payload_size, 8);
+    append(entry.payload.data(), entry.payload.size());
+  }
+  bytes.resize(bytes.size() + 4);
+  reseal(bytes);
+  return bytes;
+}
+
+/// A well-formed entry of one float32 value named `key`.
+RawEntry float_entry(const std::string& key) {
+  return {static_cast<std::uint32_t>(key.size()), key, gan::EntryKind::f32_array, 4,
+          std::string("\0\0\x80\x3f", 4)};
+}
+
 /// A small checkpoint of two entries, written to `path`.
 void write_small(const fs::path& path) {
   gan::CheckpointWriter writer;
@@ -217,30 +256,67 @@ BOOST_AUTO_TEST_CASE(array_entry_with_a_partial_element_is_refused) {
   // one float and half of another. It must be refused, not copied whole into one float.
   TemporaryDirectory directory;
   const fs::path path = directory.path() / "partial.ckpt";
-  Bytes bytes(gan::kCheckpointMagic, gan::kCheckpointMagic + 8);
-  const auto append = [&](const void* data, std::size_t size) {
-    const auto* begin = static_cast<const unsigned char*>(data);
-    bytes.insert(bytes.end(), begin, begin + size);
-  };
-  const std::uint32_t version = gan::kCheckpointFormatVersion;
-  const std::uint32_t entries = 1;
-  const std::uint32_t key_size = 1;
-  const auto kind = static_cast<std::uint8_t>(gan::EntryKind::f32_array);
-  const std::uint64_t payload_size = 6;
-  append(&version, 4);
-  append(&entries, 4);
-  append(&key_size, 4);
-  append("a", 1);
-  append(&kind, 1);
-  append(&payload_size, 8);
-  append("\1\2\3\4\5\6", 6);
-  bytes.resize(bytes.size() + 4);
-  reseal(bytes);
-  write_bytes(path, bytes);
+  write_bytes(path,
+              crafted_checkpoint(1, {{1, "a", gan::EntryKind::f32_array, 6, "\1\2\3\4\5\6"}}));
 
   const gan::CheckpointReader reader(path);
   const std::string error = checkpoint_error_of([&] { reader.get_array<float>("a", 1); });
   BOOST_TEST(mentions(error, path.string()), "error: '" << error << "'");
+}
+
+BOOST_AUTO_TEST_CASE(name_length_past_the_end_is_refused_before_anything_is_allocated) {
+  // 0xFFFFFFFF as a name length once made the reader allocate 4 GiB before noticing that the
+  // file holds a few bytes.
+  TemporaryDirectory directory;
+  const fs::path path = directory.path() / "long_name.ckpt";
+  write_bytes(path, crafted_checkpoint(
+                        1, {{0xFFFFFFFF, "a", gan::EntryKind::u64, 8, std::string(8, '\0')}}));
+  check_throws<gan::CheckpointError>([&] { gan::CheckpointReader reader(path); },
+                                     {path.string(), "entry 0", "at byte 16", "4294967295"});
+}
+
+BOOST_AUTO_TEST_CASE(name_longer_than_the_limit_is_refused_even_when_the_file_holds_it) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path() / "huge_name.ckpt";
+  const std::string key(gan::kMaxCheckpointKeySize + 1, 'k');
+  write_bytes(path, crafted_checkpoint(1, {{static_cast<std::uint32_t>(key.size()), key,
+                                            gan::EntryKind::u64, 8, std::string(8, '\0')}}));
+  check_throws<gan::CheckpointError>(
+      [&] { gan::CheckpointReader reader(path); },
+      {path.string(), "entry 0", std::to_string(gan::kMaxCheckpointKeySize + 1),
+       "at most " + std::to_string(gan::kMaxCheckpointKeySize)});
+
+  gan::CheckpointWriter writer;
+  const std::string write_error = checkpoint_error_of([&] { writer.put(key, std::uint64_t{1}); });
+  BOOST_TEST(mentions(write_error, std::to_string(key.size())), write_error);
+}
+
+BOOST_AUTO_TEST_CASE(payload_length_past_the_end_is_refused_naming_the_entry) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path() / "long_payload.ckpt";
+  write_bytes(path, crafted_checkpoint(2, {float_entry("first"),
+                                           {6, "second", gan::EntryKind::f32_array,
+                                            std::uint64_t{1} << 40, "\1\2\3\4"}}));
+  check_throws<gan::CheckpointError>([&] { gan::CheckpointReader reader(path); },
+                                     {path.string(), "entry 1", "'second'", "1099511627776"});
+}
+
+BOOST_AUTO_TEST_CASE(entry_count_larger_than_the_file_can_hold_is_refused) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path() / "many.ckpt";
+  write_bytes(path, crafted_checkpoint(4'000'000'000u, {float_entry("only")}));
+  check_throws<gan::CheckpointError>([&] { gan::CheckpointReader reader(path); },
+                                     {path.string(), "4000000000 entries"});
+}
+
+BOOST_AUTO_TEST_CASE(repeated_entry_name_is_refused_naming_it) {
+  // Taking the last one would let a crafted file show one value to a tool that stops at the
+  // first entry of a name, and load another.
+  TemporaryDirectory directory;
+  const fs::path path = directory.path() / "repeated.ckpt";
+  write_bytes(path, crafted_checkpoint(3, {float_entry("a"), float_entry("b"), float_entry("a")}));
+  check_throws<gan::CheckpointError>([&] { gan::CheckpointReader reader(path); },
+                                     {path.string(), "entry 2", "repeats the name 'a'"});
 }
 
 BOOST_AUTO_TEST_CASE(commit_into_a_missing_directory_throws_and_leaves_no_temporary_file) {
