@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <bit>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -204,6 +205,19 @@ class CheckpointReader {
            message(expected_size, " were expected"));
     Vector<Scalar> values(static_cast<Eigen::Index>(count));
     if (count > 0) std::memcpy(values.data(), entry.payload.data(), entry.payload.size());
+    return values;
+  }
+
+  /// As get_array, and every value must be finite. For model parameters, running statistics
+  /// and optimizer state: training stops before any of them turns NaN or infinite, so such a
+  /// value means a damaged or crafted file, which would otherwise give garbage samples.
+  template <typename Scalar>
+  Vector<Scalar> get_finite_array(const std::string& key, std::size_t expected_size) const {
+    Vector<Scalar> values = get_array<Scalar>(key, expected_size);
+    for (Eigen::Index i = 0; i < values.size(); ++i)
+      if (!std::isfinite(values[i]))
+        fail(message("entry '", key, "' holds ", values[i], " at index ", i, " of ", values.size()),
+             "expected finite numbers only, as training leaves them");
     return values;
   }
 

@@ -119,12 +119,13 @@ class Adam {
   }
 
   /// An Adam with these hyperparameters and the state saved under `prefix`.
-  /// @throws CheckpointError if an entry is missing or of another size
+  /// @throws CheckpointError if an entry is missing, of another size, or not finite
   static Adam restore(const CheckpointReader& reader, const std::string& prefix,
                       const Hyperparameters& hyperparameters, std::size_t parameter_count) {
     Adam adam(hyperparameters, parameter_count);
-    adam.first_moment_ = reader.get_array<Scalar>(prefix + ".first_moment", parameter_count);
-    adam.second_moment_ = reader.get_array<Scalar>(prefix + ".second_moment", parameter_count);
+    adam.first_moment_ = reader.get_finite_array<Scalar>(prefix + ".first_moment", parameter_count);
+    adam.second_moment_ =
+        reader.get_finite_array<Scalar>(prefix + ".second_moment", parameter_count);
     adam.steps_ = reader.get_u64(prefix + ".steps");
     return adam;
   }

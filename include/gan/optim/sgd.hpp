@@ -71,11 +71,11 @@ class Sgd {
   }
 
   /// An Sgd with these hyperparameters and the velocity saved under `prefix`.
-  /// @throws CheckpointError if the entry is missing or of another size
+  /// @throws CheckpointError if the entry is missing, of another size, or not finite
   static Sgd restore(const CheckpointReader& reader, const std::string& prefix,
                      const Hyperparameters& hyperparameters, std::size_t parameter_count) {
     Sgd sgd(hyperparameters, parameter_count);
-    sgd.velocity_ = reader.get_array<Scalar>(prefix + ".velocity", parameter_count);
+    sgd.velocity_ = reader.get_finite_array<Scalar>(prefix + ".velocity", parameter_count);
     return sgd;
   }
 

@@ -308,8 +308,9 @@ class AlternatingTrainer {
   /// had never stopped. The optimizers keep this trainer's hyperparameters (a resumed run may
   /// change its learning rates) and take their state from the file.
   /// @return the metadata saved with the checkpoint
-  /// @throws CheckpointError if the file is unreadable, damaged, or holds another architecture,
-  ///         loss, optimizer, prior or scalar type; the trainer is then left unchanged
+  /// @throws CheckpointError if the file is unreadable, damaged, holds another architecture,
+  ///         loss, optimizer, prior or scalar type, or a parameter or optimizer value that is
+  ///         not finite; the trainer is then left unchanged
   std::map<std::string, std::string> load_checkpoint(const std::filesystem::path& path) {
     const CheckpointReader reader(path);
     expect_text(reader, "kind", kCheckpointKind, "a checkpoint of gan::AlternatingTrainer");
@@ -322,25 +323,25 @@ class AlternatingTrainer {
 
     // Read everything into temporaries first, so that a failure changes nothing.
     auto generator_parameters =
-        reader.get_array<Scalar>("generator.parameters", Generator::parameter_count);
+        reader.get_finite_array<Scalar>("generator.parameters", Generator::parameter_count);
     auto discriminator_parameters =
-        reader.get_array<Scalar>("discriminator.parameters", Discriminator::parameter_count);
+        reader.get_finite_array<Scalar>("discriminator.parameters", Discriminator::parameter_count);
     // A checkpoint from a run without the average starts one from its generator.
-    auto average_parameters =
-        averaging() && reader.contains("generator.average.parameters")
-            ? reader.get_array<Scalar>("generator.average.parameters", Generator::parameter_count)
-            : generator_parameters;
+    auto average_parameters = averaging() && reader.contains("generator.average.parameters")
+                                  ? reader.get_finite_array<Scalar>("generator.average.parameters",
+                                                                    Generator::parameter_count)
+                                  : generator_parameters;
     Vector<Scalar> generator_state, average_state, discriminator_state;
     if constexpr (Generator::state_count > 0) {
-      generator_state = reader.get_array<Scalar>("generator.state", Generator::state_count);
+      generator_state = reader.get_finite_array<Scalar>("generator.state", Generator::state_count);
       average_state =
           averaging() && reader.contains("generator.average.state")
-              ? reader.get_array<Scalar>("generator.average.state", Generator::state_count)
+              ? reader.get_finite_array<Scalar>("generator.average.state", Generator::state_count)
               : generator_state;
     }
     if constexpr (Discriminator::state_count > 0)
       discriminator_state =
-          reader.get_array<Scalar>("discriminator.state", Discriminator::state_count);
+          reader.get_finite_array<Scalar>("discriminator.state", Discriminator::state_count);
     auto generator_optimizer = OptimizerType::restore(
         reader, "generator.optimizer", options_.generator_optimizer, Generator::parameter_count);
     auto discriminator_optimizer =

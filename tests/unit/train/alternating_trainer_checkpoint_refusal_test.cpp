@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <initializer_list>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -233,6 +234,24 @@ BOOST_AUTO_TEST_CASE(file_of_garbage_is_refused) {
     std::copy(magic.begin(), magic.end(), garbage.begin());
     write_bytes(dir.path() / "signed_garbage.ckpt", garbage);
     require_refused(target.trainer, dir.path() / "signed_garbage.ckpt", {"checksum"});
+  }
+}
+
+BOOST_AUTO_TEST_CASE(checkpoint_with_a_value_that_is_not_finite_is_refused_naming_the_entry) {
+  // Loaded, such a value would turn every sample into NaN, written out as black pixels.
+  TemporaryDirectory dir;
+  const fs::path path = dir.path() / "not_finite.ckpt";
+  for (const float value :
+       {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+        -std::numeric_limits<float>::infinity()}) {
+    BOOST_TEST_CONTEXT("value " << value) {
+      Trainer source(options_with<Trainer>(7));
+      train(source, 2);
+      source.generator().parameters()(5) = value;
+      source.save_checkpoint(path);
+      Target target;
+      require_refused(target.trainer, path, {"generator.parameters", "index 5", "finite"});
+    }
   }
 }
 
