@@ -12,6 +12,8 @@
 #include "support/expected_errors.hpp"
 #include "support/temporary_files.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cmath>
@@ -347,6 +349,37 @@ BOOST_AUTO_TEST_CASE(commit_over_an_existing_checkpoint_replaces_it_and_leaves_n
   BOOST_TEST(!reader.contains("only_in_first"));
   const std::vector<std::string> expected = {"model.ckpt"};
   BOOST_TEST(directory.listing() == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(commit_removes_the_temporaries_of_killed_writers_of_the_same_file_only) {
+  // A writer killed mid-write (SIGKILL, a second Ctrl-C) leaves "<file>.partial-<pid>-<n>";
+  // the next commit to that file removes those whose process is gone, and nothing else.
+  TemporaryDirectory directory;
+  const fs::path path = directory.path() / "model.ckpt";
+  const pid_t dead = ::fork();
+  BOOST_TEST_REQUIRE(dead >= 0);
+  if (dead == 0) ::_exit(0);
+  BOOST_TEST_REQUIRE(::waitpid(dead, nullptr, 0) == dead);  // reaped: the pid names nothing
+  const std::string dead_pid = std::to_string(dead);
+  const std::vector<std::string> stale = {"model.ckpt.partial-" + dead_pid + "-0",
+                                          "model.ckpt.partial-" + dead_pid + "-17"};
+  const std::vector<std::string> kept = {
+      "model.ckpt.partial-" + std::to_string(::getpid()) + "-99",  // this process's own
+      "model.ckpt.partial-" + std::to_string(::getppid()) + "-0",  // a running process's
+      "other.ckpt.partial-" + dead_pid + "-0",                     // another file's
+      "model.ckpt.partial-" + dead_pid,                            // not a name it writes
+      "model.ckpt.partial-x" + dead_pid + "-0",
+      "model.ckpt.partial-" + dead_pid + "-0.bak"};
+  for (const auto& names : {stale, kept})
+    for (const std::string& name : names) write_bytes(directory.path() / name, Bytes{1, 2, 3});
+  fs::create_directory(directory.path() / ("model.ckpt.partial-" + dead_pid + "-5"));
+
+  write_small(path);
+
+  for (const std::string& name : stale) BOOST_TEST(!fs::exists(directory.path() / name), name);
+  for (const std::string& name : kept) BOOST_TEST(fs::exists(directory.path() / name), name);
+  BOOST_TEST(fs::is_directory(directory.path() / ("model.ckpt.partial-" + dead_pid + "-5")));
+  BOOST_TEST(gan::CheckpointReader(path).get_u64("steps") == 12u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
