@@ -5,26 +5,25 @@
 // text is their documentation.
 #pragma once
 
-#include <charconv>
+#include "command_line.hpp"
+
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <limits>
 #include <optional>
-#include <stdexcept>
 #include <set>
 #include <string>
 #include <string_view>
-#include <system_error>
 
 namespace examples {
 
-/// A bad command line; the program prints it with a pointer to --help and exits with 2.
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using command_line::exact_text;
+using command_line::parse_fraction;
+using command_line::parse_integer;
+using command_line::parse_positive;
+using command_line::read_flags;
+using command_line::UsageError;
 
 /// Everything the command line can set. Values that a checkpoint also records (seed, batch
 /// size) are optional, so that a resumed run can tell "not given" from "given".
@@ -121,72 +120,13 @@ Exit status: 0 on success, 1 on a data, checkpoint or training error, 2 on a bad
   };
   replace_all("PROGRAM", defaults.name);
   replace_all("EPOCHS", std::to_string(defaults.epochs));
-  char decay[32];
-  const auto decay_end =
-      std::to_chars(decay, decay + sizeof decay, defaults.generator_average_decay).ptr;
-  replace_all("AVERAGE", std::string_view(decay, decay_end));
+  replace_all("AVERAGE", exact_text(defaults.generator_average_decay));
   // An average with decay d weighs the last 1 / (1 - d) steps the most.
   std::string steps = std::to_string(std::lround(1 / (1 - defaults.generator_average_decay)));
   for (auto at = static_cast<std::ptrdiff_t>(steps.size()) - 3; at > 0; at -= 3)
     steps.insert(static_cast<std::size_t>(at), ",");
   replace_all("STEPS", steps);
   return text;
-}
-
-namespace detail {
-
-template <typename Integer>
-Integer parse_integer(std::string_view flag, std::string_view text, Integer minimum,
-                      Integer maximum = std::numeric_limits<Integer>::max()) {
-  Integer value{};
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || text.empty())
-    throw UsageError(std::string(flag) + ": expected a whole number, got '" + std::string(text) +
-                     "'");
-  if (value < minimum)
-    throw UsageError(std::string(flag) + ": expected a number of at least " +
-                     std::to_string(minimum) + ", got " + std::string(text));
-  if (value > maximum)
-    throw UsageError(std::string(flag) + ": expected a number of at most " +
-                     std::to_string(maximum) + ", got " + std::string(text));
-  return value;
-}
-
-/// The whole of `text` as a number; nan and inf parse, so callers check the range.
-inline double parse_number(std::string_view flag, std::string_view text) {
-  double value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || text.empty())
-    throw UsageError(std::string(flag) + ": expected a number, got '" + std::string(text) + "'");
-  return value;
-}
-
-inline double parse_positive(std::string_view flag, std::string_view text) {
-  const double value = parse_number(flag, text);
-  if (!(std::isfinite(value) && value > 0))
-    throw UsageError(std::string(flag) + ": expected a positive finite number, got " +
-                     std::string(text));
-  return value;
-}
-
-inline double parse_fraction(std::string_view flag, std::string_view text) {
-  const double value = parse_number(flag, text);
-  if (!(value >= 0 && value < 1))
-    throw UsageError(std::string(flag) + ": expected a number in [0, 1), got " + std::string(text));
-  return value;
-}
-
-}  // namespace detail
-
-/// True for the flags that take a value.
-inline bool is_known_flag(std::string_view flag) {
-  static constexpr std::string_view kFlags[] = {
-      "--data",    "--out",       "--epochs", "--batch-size", "--seed",
-      "--loss",    "--k",         "--g-lr",   "--d-lr",       "--g-average",
-      "--threads", "--log-every", "--resume", "--samples",    "--samples-out"};
-  for (const std::string_view known : kFlags)
-    if (flag == known) return true;
-  return false;
 }
 
 /// Parses and validates the command line.
@@ -196,54 +136,44 @@ inline Options parse_options(int argc, const char* const* argv, const ProgramDef
   options.out_dir = std::filesystem::path("runs") / defaults.name;
   options.epochs = defaults.epochs;
   options.generator_average_decay = defaults.generator_average_decay;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      options.help = true;
-      continue;
-    }
-    if (!is_known_flag(flag)) {
-      if (flag.starts_with("-")) throw UsageError("unknown option '" + std::string(flag) + "'");
-      throw UsageError("unexpected argument '" + std::string(flag) + "'");
-    }
-    if (i + 1 >= argc) throw UsageError(std::string(flag) + ": expected a value, got none");
-    const std::string_view value = argv[++i];
-    if (value.empty()) throw UsageError(std::string(flag) + ": expected a value, got ''");
-    options.given.emplace(flag);
-    if (flag == "--data")
-      options.data_dir = value;
-    else if (flag == "--out")
-      options.out_dir = value;
-    else if (flag == "--epochs")
-      options.epochs = detail::parse_integer<std::uint64_t>(flag, value, 0);
-    else if (flag == "--batch-size")
-      options.batch_size = detail::parse_integer<std::size_t>(flag, value, 1);
-    else if (flag == "--seed")
-      options.seed = detail::parse_integer<std::uint64_t>(flag, value, 0);
-    else if (flag == "--loss")
-      options.loss = value;
-    else if (flag == "--k")
-      options.discriminator_steps = detail::parse_integer<std::size_t>(flag, value, 1, kMaxK);
-    else if (flag == "--g-lr")
-      options.generator_learning_rate = detail::parse_positive(flag, value);
-    else if (flag == "--d-lr")
-      options.discriminator_learning_rate = detail::parse_positive(flag, value);
-    else if (flag == "--g-average")
-      options.generator_average_decay = detail::parse_fraction(flag, value);
-    else if (flag == "--threads")
-      options.threads = detail::parse_integer<int>(flag, value, 1, kMaxThreads);
-    else if (flag == "--log-every")
-      options.log_every = detail::parse_integer<std::uint64_t>(flag, value, 1);
-    else if (flag == "--resume")
-      options.resume = value;
-    else if (flag == "--samples")
-      // An IDX3 file counts its images in 32 bits; a million images is 784 MB of bytes.
-      options.samples = detail::parse_integer<std::size_t>(flag, value, 1, kMaxSamples);
-    else if (flag == "--samples-out")
-      options.samples_out = value;
-    else
-      throw UsageError("unknown option '" + std::string(flag) + "'");
-  }
+  options.help = read_flags(
+      argc, argv,
+      {"--data", "--out", "--epochs", "--batch-size", "--seed", "--loss", "--k", "--g-lr", "--d-lr",
+       "--g-average", "--threads", "--log-every", "--resume", "--samples", "--samples-out"},
+      [&](std::string_view flag, std::string_view value) {
+        options.given.emplace(flag);
+        if (flag == "--data")
+          options.data_dir = value;
+        else if (flag == "--out")
+          options.out_dir = value;
+        else if (flag == "--epochs")
+          options.epochs = parse_integer<std::uint64_t>(flag, value, 0);
+        else if (flag == "--batch-size")
+          options.batch_size = parse_integer<std::size_t>(flag, value, 1);
+        else if (flag == "--seed")
+          options.seed = parse_integer<std::uint64_t>(flag, value, 0);
+        else if (flag == "--loss")
+          options.loss = value;
+        else if (flag == "--k")
+          options.discriminator_steps = parse_integer<std::size_t>(flag, value, 1, kMaxK);
+        else if (flag == "--g-lr")
+          options.generator_learning_rate = parse_positive(flag, value);
+        else if (flag == "--d-lr")
+          options.discriminator_learning_rate = parse_positive(flag, value);
+        else if (flag == "--g-average")
+          options.generator_average_decay = parse_fraction(flag, value);
+        else if (flag == "--threads")
+          options.threads = parse_integer<int>(flag, value, 1, kMaxThreads);
+        else if (flag == "--log-every")
+          options.log_every = parse_integer<std::uint64_t>(flag, value, 1);
+        else if (flag == "--resume")
+          options.resume = value;
+        else if (flag == "--samples")
+          // An IDX3 file counts its images in 32 bits; a million images is 784 MB of bytes.
+          options.samples = parse_integer<std::size_t>(flag, value, 1, kMaxSamples);
+        else if (flag == "--samples-out")
+          options.samples_out = value;
+      });
   if (options.help) return options;
   if (options.loss && *options.loss != "non-saturating" && *options.loss != "minimax" &&
       *options.loss != "least-squares")

@@ -131,13 +131,6 @@ RunState resume_if_asked(Trainer& trainer, const Options& options) {
   return state;
 }
 
-/// A double in the shortest text that reads back to the same value.
-inline std::string exact_text(double value) {
-  char digits[32];
-  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  return std::string(digits, end);
-}
-
 template <typename Trainer>
 void save_checkpoint(const Trainer& trainer, const RunState& state, const Options& options) {
   trainer.save_checkpoint(

@@ -54,7 +54,8 @@ train_one_epoch() {
 
 case "$case_name" in
   batch_size_zero)
-    expected_status=2 expected_message="--batch-size: expected a number of at least 1, got 0"
+    expected_status=2
+    expected_message="--batch-size: out of range: expected a whole number from 1 to [0-9]+, got 0"
     expect_failure --data "$work/data" --out "$work/out" --batch-size 0
     expect_no_output_folder ;;
   negative_learning_rate)
@@ -223,7 +224,8 @@ case "$case_name" in
       --samples-out "$work/s.idx"
     expect_no_output_folder ;;
   too_many_discriminator_steps)
-    expected_status=2 expected_message="--k: expected a number of at most 100, got 1000000000"
+    expected_status=2
+    expected_message="--k: out of range: expected a whole number from 1 to 100, got 1000000000"
     expect_failure --out "$work/out" --k 1000000000
     expect_no_output_folder ;;
   batch_larger_than_the_data)
@@ -238,11 +240,26 @@ case "$case_name" in
       --samples-out "$work/absent/s.idx"
     expect_no_output_folder ;;
   too_many_threads)
-    expected_status=2 expected_message="--threads: expected .*1024"
+    expected_status=2 expected_message="--threads: out of range: expected .*1024"
     expect_failure --out "$work/out" --threads 100000
     expect_no_output_folder
     expected_message="OMP_NUM_THREADS: expected at most 1024 threads, got 100000"
     OMP_NUM_THREADS=100000 expect_failure --out "$work/out" --epochs 1
+    expect_no_output_folder ;;
+  numbers_out_of_range)
+    # Numbers too large (or negative) for their flag are out of range, not malformed.
+    expected_status=2
+    expected_message="--epochs: out of range: expected a whole number from 0 to "
+    expected_message+="18446744073709551615, got 99999999999999999999999"
+    expect_failure --out "$work/out" --epochs 99999999999999999999999
+    expected_message="--k: out of range: expected a whole number from 1 to 100, got -1"
+    expect_failure --out "$work/out" --k -1
+    expected_message="--threads: out of range: expected a whole number from 1 to 1024, got 9+$"
+    expect_failure --out "$work/out" --threads 99999999999
+    expected_message="--g-lr: out of range: .*got 1e999"
+    expect_failure --out "$work/out" --g-lr 1e999
+    expected_message="--k: expected a whole number, got '1e3'"
+    expect_failure --out "$work/out" --k 1e3
     expect_no_output_folder ;;
   samples_into_a_folder)
     make_data "$work/data"
