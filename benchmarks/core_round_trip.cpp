@@ -10,12 +10,15 @@
 // between cores at every step, like a GAN's on small batches, run at different speeds in the
 // two states, so scripts/benchmark prints this beside its figures.
 
+#include "../examples/common/command_line.hpp"
+
 #include <pthread.h>
 #include <sched.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <string_view>
 #include <thread>
 
 namespace {
@@ -34,7 +37,15 @@ bool pin_to(int cpu) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  try {
+    if (command_line::read_flags(argc, argv, {}, [](std::string_view, std::string_view) {})) {
+      std::printf("Usage: core_round_trip (it takes no flags)\n");
+      return 0;
+    }
+  } catch (const command_line::UsageError& error) {
+    return command_line::report("core_round_trip", error);
+  }
   cpu_set_t allowed;
   if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) {
     std::fprintf(stderr, "core_round_trip: cannot read the CPUs this process may use\n");

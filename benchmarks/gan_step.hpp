@@ -2,12 +2,15 @@
 // The body of the GAN step benchmarks (mlp_gan_step, dcgan_step): trains one architecture at
 // batch 64 and reports trained real images per second and the process's peak memory.
 //
-// Usage: NAME [--threads N] [--seconds S] [--repeats R]
+// Usage: NAME [--threads N] [--seconds S] [--repeats R]; a bad flag exits with 2, as the
+// examples do (examples/common/command_line.hpp).
 // Prints one line per repeat and a final line with the median and the peak resident set (MiB):
 //   NAME threads=2 batch=64 images_per_second=4123.4 peak_rss_mb=12.3 (median of 5)
 // A trained real image is one real sample through a discriminator step; with k = 1 (the
 // default here) that is batch_size images per step, the figure libtorch's examples report.
 #pragma once
+
+#include "step_flags.hpp"
 
 #include <gan/gan.hpp>
 
@@ -22,7 +25,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <string_view>
 #include <vector>
 
@@ -31,24 +33,17 @@ namespace benchmarks {
 constexpr int kBatchSize = 64;    // the batch of the reference comparisons in benchmarks/
 constexpr int kWarmupSteps = 20;  // lets buffers reach their size and caches warm up
 
-struct Settings {
-  int threads = 0;
-  double seconds = 2.0;  // measuring time per repeat
-  int repeats = 5;
+struct Settings : StepSettings {
+  bool help = false;
 };
 
+/// @throws command_line::UsageError naming the flag, what it expects and what it got
 inline Settings parse(int argc, char** argv) {
-  Settings settings;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string_view flag = argv[i];
-    if (flag == "--threads")
-      settings.threads = std::atoi(argv[i + 1]);
-    else if (flag == "--seconds")
-      settings.seconds = std::atof(argv[i + 1]);
-    else if (flag == "--repeats")
-      settings.repeats = std::atoi(argv[i + 1]);
-  }
-  settings.repeats = std::max(settings.repeats, 1);
+  Settings settings;  // threads 0: OpenMP's default (OMP_NUM_THREADS, else every core)
+  settings.help = command_line::read_flags(argc, argv, {"--threads", "--seconds", "--repeats"},
+                                           [&](std::string_view flag, std::string_view value) {
+                                             take_step_flag(settings, flag, value);
+                                           });
   return settings;
 }
 
@@ -61,7 +56,16 @@ inline double peak_rss_mib() {
 /// Runs the benchmark for a generator G and a discriminator D of MNIST-sized samples.
 template <typename G, typename D>
 int run_gan_step(const char* name, int argc, char** argv) {
-  const Settings settings = parse(argc, argv);
+  Settings settings;
+  try {
+    settings = parse(argc, argv);
+  } catch (const command_line::UsageError& error) {
+    return command_line::report(name, error);
+  }
+  if (settings.help) {
+    std::printf("Usage: %s [--threads 1-1024] [--seconds 0-3600] [--repeats 1-1000]\n", name);
+    return 0;
+  }
   if (settings.threads > 0) {
 #ifdef _OPENMP
     omp_set_num_threads(settings.threads);

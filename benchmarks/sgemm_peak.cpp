@@ -12,6 +12,8 @@
 // A product of two n x n matrices is 2 n^3 FLOP, a multiply-add counted as two. For libtorch,
 // the number of threads its BLAS may use is the BLAS's own setting (OPENBLAS_NUM_THREADS).
 
+#include "../examples/common/command_line.hpp"
+
 #include <Eigen/Core>
 
 #ifdef _OPENMP
@@ -26,7 +28,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <string_view>
 
 namespace {
@@ -107,24 +108,28 @@ Measurement measure_libtorch() {
 }
 #endif
 
-int parse_threads(int argc, char** argv) {
-  int threads = 1;
-  for (int i = 1; i < argc; i += 2) {
-    const std::string_view flag = argv[i];
-    if (flag == "--threads" && i + 1 < argc) {
-      threads = std::atoi(argv[i + 1]);
-    } else {
-      std::fprintf(stderr, "usage: sgemm_peak [--threads N]\n");
-      std::exit(2);
-    }
-  }
-  return std::max(threads, 1);
-}
+#ifdef GAN_SGEMM_PEAK_WITH_LIBTORCH
+constexpr const char* kProgram = "libtorch_sgemm_peak";
+#else
+constexpr const char* kProgram = "sgemm_peak";
+#endif
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int threads = parse_threads(argc, argv);
+  int threads = 1;
+  try {
+    const bool help = command_line::read_flags(
+        argc, argv, {"--threads"}, [&](std::string_view flag, std::string_view value) {
+          threads = command_line::parse_integer<int>(flag, value, 1, command_line::kMaxThreads);
+        });
+    if (help) {
+      std::printf("Usage: %s [--threads 1-1024]\n", kProgram);
+      return 0;
+    }
+  } catch (const command_line::UsageError& error) {
+    return command_line::report(kProgram, error);
+  }
 #ifdef _OPENMP
   omp_set_num_threads(threads);
 #endif

@@ -22,6 +22,8 @@
 //  - the losses are BCE with logits, means over the batch: L_D = BCE(real, 1) + BCE(fake, 0),
 //    and the non-saturating L_G = BCE(D(G(z)), 1); Adam with gan::Adam's defaults.
 
+#include "../step_flags.hpp"
+
 #include <torch/torch.h>
 
 #include <dlfcn.h>
@@ -31,7 +33,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -57,44 +58,25 @@ constexpr double kEpsilon = 1e-8;
 
 constexpr double kLeakySlope = 0.2;
 
-struct Settings {
+struct Settings : benchmarks::StepSettings {
+  bool help = false;
   std::string model = "mlp";
-  int threads = 1;
-  double seconds = 2.0;  // measuring time per repeat
-  int repeats = 5;
 };
 
-[[noreturn]] void usage_error(const std::string& why) {
-  std::fprintf(stderr,
-               "libtorch_gan_step: %s\n"
-               "usage: libtorch_gan_step [--model mlp|dcgan] [--threads N] [--seconds S] "
-               "[--repeats R]\n",
-               why.c_str());
-  std::exit(2);
-}
-
+/// @throws command_line::UsageError naming the flag, what it expects and what it got
 Settings parse(int argc, char** argv) {
   Settings settings;
-  for (int i = 1; i < argc; i += 2) {
-    const std::string_view flag = argv[i];
-    if (i + 1 == argc) usage_error("no value after " + std::string(flag));
-    const char* value = argv[i + 1];
-    if (flag == "--model")
-      settings.model = value;
-    else if (flag == "--threads")
-      settings.threads = std::atoi(value);
-    else if (flag == "--seconds")
-      settings.seconds = std::atof(value);
-    else if (flag == "--repeats")
-      settings.repeats = std::atoi(value);
-    else
-      usage_error("unknown flag " + std::string(flag));
-  }
+  settings.threads = 1;
+  settings.help =
+      command_line::read_flags(argc, argv, {"--model", "--threads", "--seconds", "--repeats"},
+                               [&](std::string_view flag, std::string_view value) {
+                                 if (flag == "--model")
+                                   settings.model = value;
+                                 else
+                                   benchmarks::take_step_flag(settings, flag, value);
+                               });
   if (settings.model != "mlp" && settings.model != "dcgan")
-    usage_error("expected --model mlp or dcgan, got " + settings.model);
-  if (settings.threads < 1) usage_error("expected --threads of at least 1");
-  if (!(settings.seconds > 0)) usage_error("expected a positive --seconds");
-  settings.repeats = std::max(settings.repeats, 1);
+    throw command_line::UsageError("--model: expected mlp or dcgan, got '" + settings.model + "'");
   return settings;
 }
 
@@ -283,7 +265,18 @@ double peak_rss_mib() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Settings settings = parse(argc, argv);
+  Settings settings;
+  try {
+    settings = parse(argc, argv);
+  } catch (const command_line::UsageError& error) {
+    return command_line::report("libtorch_gan_step", error);
+  }
+  if (settings.help) {
+    std::printf(
+        "Usage: libtorch_gan_step [--model mlp|dcgan] [--threads 1-1024] [--seconds 0-3600] "
+        "[--repeats 1-1000]\n");
+    return 0;
+  }
   // Inter-op threads first: libtorch refuses the setting once its pool exists. One inter-op
   // thread, N intra-op (OpenMP) threads: the same N cores as our side's OpenMP threads.
   at::set_num_interop_threads(1);

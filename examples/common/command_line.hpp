@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <initializer_list>
+#include <iostream>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -20,6 +21,17 @@ class UsageError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+/// Most threads a --threads flag (or OMP_NUM_THREADS) may ask for: more is a typo. OpenMP
+/// itself fails to start teams somewhere above a few thousand threads, and crashes further up.
+inline constexpr int kMaxThreads = 1024;
+
+/// Prints `error` the way every program here does, with a pointer to --help.
+/// @return the exit status for a bad command line, 2
+inline int report(std::string_view program, const UsageError& error) {
+  std::cerr << program << ": " << error.what() << "\nTry '" << program << " --help'.\n";
+  return 2;
+}
 
 /// A double in the shortest text that reads back to the same value.
 inline std::string exact_text(double value) {

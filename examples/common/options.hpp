@@ -19,6 +19,7 @@
 namespace examples {
 
 using command_line::exact_text;
+using command_line::kMaxThreads;
 using command_line::parse_fraction;
 using command_line::parse_integer;
 using command_line::parse_positive;
@@ -66,9 +67,6 @@ inline constexpr std::uint64_t kDefaultSeed = 1;
 inline constexpr std::size_t kMaxK = 100;
 // Most images --samples writes: 784 MB, held in memory before the file is written.
 inline constexpr std::size_t kMaxSamples = 1'000'000;
-// Most threads --threads (or OMP_NUM_THREADS) may ask for: more is a typo. OpenMP itself fails
-// to start teams somewhere above a few thousand threads, and crashes further up.
-inline constexpr int kMaxThreads = 1024;
 
 /// The --help text, with the program's name and defaults filled in.
 inline std::string usage(const ProgramDefaults& defaults) {

@@ -423,8 +423,7 @@ int run_program(const ProgramDefaults& defaults, int argc, char** argv) {
       run<G, D, gan::NonSaturatingLoss>(settings);
     return 0;
   } catch (const UsageError& error) {
-    std::cerr << name << ": " << error.what() << "\nTry '" << name << " --help'.\n";
-    return 2;
+    return command_line::report(name, error);
   } catch (const std::bad_alloc&) {
     std::cerr << name << ": error: out of memory; a smaller --batch-size or --samples needs less\n";
     return 1;
