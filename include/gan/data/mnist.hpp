@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -44,15 +45,33 @@ inline constexpr const char* kMnistTrainLabels = "train-labels-idx1-ubyte";
 LabelledImages load_labelled_images(const std::filesystem::path& images_path,
                                     const std::filesystem::path& labels_path);
 
-/// Loads the training set of an MNIST-style folder: train-images-idx3-ubyte and
-/// train-labels-idx1-ubyte, each raw or gzip with a ".gz" suffix (the raw name is preferred
-/// when both exist). This covers the original MNIST download, Debian's Fashion-MNIST in
+/// The two training files of an MNIST-style folder.
+struct MnistFiles {
+  std::filesystem::path images;  ///< train-images-idx3-ubyte, raw or .gz
+  std::filesystem::path labels;  ///< train-labels-idx1-ubyte, raw or .gz
+};
+
+/// Finds the training files of an MNIST-style folder: train-images-idx3-ubyte and
+/// train-labels-idx1-ubyte, each raw or gzip with a ".gz" suffix; where both forms exist, the
+/// raw one (a folder may hold the download next to its unpacked form).
+///
+/// @param dir the folder
+/// @throws DataError naming the path: when `dir` does not exist (with the names looked for and
+///   how to fetch the data, scripts/fetch-mnist) or is not a folder; when a file is missing in
+///   both forms (likewise); or when the name found is not a regular file (a folder, a FIFO)
+MnistFiles find_mnist_files(const std::filesystem::path& dir);
+
+/// Loads the training set of an MNIST-style folder, the files find_mnist_files() picks. This
+/// covers the original MNIST download, Debian's Fashion-MNIST in
 /// /usr/share/datasets/fashion-mnist/, and what scripts/fetch-mnist writes.
 ///
 /// @param dir the folder
-/// @throws DataError when the folder or a file is missing, listing the names looked for and
-///   how to fetch the data (scripts/fetch-mnist); or as load_labelled_images
+/// @throws DataError as find_mnist_files or load_labelled_images
 LabelledImages load_mnist_folder(const std::filesystem::path& dir);
+
+/// What is at `path`, in words for a message: "a regular file", "a folder", "a FIFO", "a
+/// socket", "a block device", "a character device", "a link to nothing", or "nothing".
+std::string file_kind(const std::filesystem::path& path);
 
 /// The images as a batch [rows * cols, count], one image per column, each pixel byte p mapped
 /// to p / 127.5 - 1 in [-1, 1], the range of a generator that ends in tanh.
@@ -95,19 +114,25 @@ inline void check_labels(const std::vector<std::uint8_t>& labels,
                 message("label ", int{labels[i]}, " at index ", i));
 }
 
-/// dir/name if it exists, else dir/name.gz if that does, else an empty path.
-inline std::filesystem::path find_raw_or_gz(const std::filesystem::path& dir, const char* name) {
-  std::error_code ignored;
-  for (const std::filesystem::path& candidate : {dir / name, dir / (std::string(name) + ".gz")})
-    if (std::filesystem::is_regular_file(candidate, ignored)) return candidate;
-  return {};
-}
-
 [[noreturn]] inline void fail_folder(const std::filesystem::path& dir, const std::string& got) {
-  throw DataError(message("data::load_mnist_folder: expected a folder holding ", kMnistTrainImages,
+  throw DataError(message("data::find_mnist_files: expected a folder holding ", kMnistTrainImages,
                           " and ", kMnistTrainLabels, " (each raw or with a .gz suffix), got ", got,
                           " (folder '", dir.string(), "'); run scripts/fetch-mnist ", dir.string(),
                           " to fetch the MNIST digits there"));
+}
+
+/// dir/name if it exists, else dir/name.gz if that does, else an empty path. A name that
+/// exists as something other than a regular file is refused rather than passed over, so that
+/// the message names what is there instead of saying that nothing is.
+inline std::filesystem::path find_raw_or_gz(const std::filesystem::path& dir, const char* name) {
+  for (const std::filesystem::path& candidate : {dir / name, dir / (std::string(name) + ".gz")}) {
+    const std::string kind = file_kind(candidate);
+    if (kind == "a regular file") return candidate;
+    if (kind != "nothing")
+      throw DataError(message("data::find_mnist_files: expected '", candidate.string(),
+                              "' to be a regular file, got ", kind));
+  }
+  return {};
 }
 
 }  // namespace detail
@@ -132,19 +157,49 @@ inline LabelledImages load_labelled_images(const std::filesystem::path& images_p
                         std::move(labels.values)};
 }
 
-inline LabelledImages load_mnist_folder(const std::filesystem::path& dir) {
-  std::error_code ignored;
-  if (!std::filesystem::is_directory(dir, ignored))
-    detail::fail_folder(
-        dir, std::filesystem::exists(dir, ignored) ? "a file, not a folder" : "no such folder");
-  const std::filesystem::path images = detail::find_raw_or_gz(dir, kMnistTrainImages);
-  const std::filesystem::path labels = detail::find_raw_or_gz(dir, kMnistTrainLabels);
+inline std::string file_kind(const std::filesystem::path& path) {
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(path, error);
+  switch (status.type()) {
+    case std::filesystem::file_type::regular:
+      return "a regular file";
+    case std::filesystem::file_type::directory:
+      return "a folder";
+    case std::filesystem::file_type::fifo:
+      return "a FIFO";
+    case std::filesystem::file_type::socket:
+      return "a socket";
+    case std::filesystem::file_type::block:
+      return "a block device";
+    case std::filesystem::file_type::character:
+      return "a character device";
+    case std::filesystem::file_type::not_found:
+      return std::filesystem::is_symlink(path, error) ? "a link to nothing" : "nothing";
+    default:
+      return message("something that cannot be inspected (", error.message(), ")");
+  }
+}
+
+inline MnistFiles find_mnist_files(const std::filesystem::path& dir) {
+  const std::string kind = file_kind(dir);
+  if (kind == "nothing") detail::fail_folder(dir, "no such folder");
+  if (kind != "a folder")
+    throw DataError(message("data::find_mnist_files: expected a folder holding ", kMnistTrainImages,
+                            " and ", kMnistTrainLabels, ", got '", dir.string(), "', which is ",
+                            kind, ", not a folder"));
+  const MnistFiles files{detail::find_raw_or_gz(dir, kMnistTrainImages),
+                         detail::find_raw_or_gz(dir, kMnistTrainLabels)};
   std::string missing;
   for (const auto& [found, name] :
-       {std::pair{images, kMnistTrainImages}, std::pair{labels, kMnistTrainLabels}})
+       {std::pair{files.images, kMnistTrainImages}, std::pair{files.labels, kMnistTrainLabels}})
     if (found.empty()) missing += message(missing.empty() ? "no " : " and no ", name, "[.gz]");
   if (!missing.empty()) detail::fail_folder(dir, missing);
-  return load_labelled_images(images, labels);
+  return files;
+}
+
+inline LabelledImages load_mnist_folder(const std::filesystem::path& dir) {
+  const MnistFiles files = find_mnist_files(dir);
+  return load_labelled_images(files.images, files.labels);
 }
 
 template <typename Scalar>

@@ -8,6 +8,7 @@
 #include "support/expected_errors.hpp"
 #include "support/temporary_files.hpp"
 
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <array>
@@ -143,7 +144,38 @@ BOOST_AUTO_TEST_CASE(a_file_given_as_the_folder_is_called_a_file) {
   const fs::path file = dir.path() / "mnist";
   std::ofstream(file) << "not a folder";
   check_throws<gan::DataError>([&] { gan::data::load_mnist_folder(file); },
-                               {"a file, not a folder", file.string()});
+                               {"which is a regular file, not a folder", file.string()});
+  // Fetching the digits "into" a file would not help.
+  const std::string error = message_of<gan::DataError>([&] { gan::data::load_mnist_folder(file); });
+  BOOST_TEST(error.find("fetch-mnist") == std::string::npos, error);
+}
+
+BOOST_AUTO_TEST_CASE(a_training_file_that_is_not_a_regular_file_is_called_what_it_is) {
+  // Passing over such a name once gave "got no train-images-idx3-ubyte[.gz]".
+  const TemporaryDirectory dir;
+  fs::create_directory(dir.path() / "train-images-idx3-ubyte");
+  write(dir.path() / "train-labels-idx1-ubyte", {3}, {7, 0, 9});
+  check_throws<gan::DataError>(
+      [&] { gan::data::load_mnist_folder(dir.path()); },
+      {(dir.path() / "train-images-idx3-ubyte").string(), "regular file", "a folder"});
+
+  fs::remove(dir.path() / "train-images-idx3-ubyte");
+  write(dir.path() / "train-images-idx3-ubyte", {3, 2, 3}, counting(18));
+  fs::remove(dir.path() / "train-labels-idx1-ubyte");
+  BOOST_TEST_REQUIRE(::mkfifo((dir.path() / "train-labels-idx1-ubyte").c_str(), 0600) == 0);
+  check_throws<gan::DataError>(
+      [&] { gan::data::load_mnist_folder(dir.path()); },
+      {(dir.path() / "train-labels-idx1-ubyte").string(), "regular file", "a FIFO"});
+}
+
+BOOST_AUTO_TEST_CASE(the_raw_file_is_picked_where_both_forms_exist) {
+  const TemporaryDirectory dir;
+  write(dir.path() / "train-images-idx3-ubyte", {3, 2, 3}, counting(18), true);
+  write(dir.path() / "train-images-idx3-ubyte", {3, 2, 3}, counting(18));
+  write(dir.path() / "train-labels-idx1-ubyte", {3}, {7, 0, 9}, true);
+  const gan::data::MnistFiles files = gan::data::find_mnist_files(dir.path());
+  BOOST_TEST(files.images == dir.path() / "train-images-idx3-ubyte");
+  BOOST_TEST(files.labels == dir.path() / "train-labels-idx1-ubyte.gz");
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_file_is_named_with_both_forms) {
