@@ -76,9 +76,9 @@ Trains a GAN on MNIST-format digits and writes sample grids, a CSV log and check
 
 Data and output:
   --data DIR          folder with train-images-idx3-ubyte and train-labels-idx1-ubyte, raw
-                      or .gz (default data/mnist; fetch it with scripts/fetch-mnist). The
-                      original 60,000-digit MNIST folder and Fashion-MNIST
-                      (/usr/share/datasets/fashion-mnist) work too.
+                      or .gz, the raw file where both are there (default data/mnist; fetch
+                      it with scripts/fetch-mnist). The original 60,000-digit MNIST folder
+                      and Fashion-MNIST (/usr/share/datasets/fashion-mnist) work too.
   --out DIR           output folder (default runs/PROGRAM), created if missing:
                         samples/epoch-NNN.png  a 10x10 grid from a fixed noise batch, each epoch
                         samples.png            the latest grid

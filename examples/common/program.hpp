@@ -198,9 +198,23 @@ void save_grid(Trainer& trainer, const gan::Matrix<float>& grid_noise, const Opt
                               kGridSide);
 }
 
-/// Loads the digits, refusing a data set other than the one a resumed run was trained on.
+/// Refuses a --data that exists but is not a folder as a command-line error: the flag names a
+/// folder, and fetching the digits into it, the advice for a missing one, would not help.
+inline void check_data_folder(const Options& options) {
+  const std::string kind = gan::data::file_kind(options.data_dir);
+  if (kind != "a folder" && kind != "nothing")
+    throw UsageError(gan::message("--data: expected a folder holding ",
+                                  gan::data::kMnistTrainImages, " and ",
+                                  gan::data::kMnistTrainLabels, ", got '",
+                                  options.data_dir.string(), "', which is ", kind));
+}
+
+/// Loads the digits, refusing a data set other than the one a resumed run was trained on, and
+/// one smaller than a batch.
 inline gan::data::Dataset<float> load_data(const Options& options, RunState& state) {
-  const auto images = gan::data::load_mnist_folder(options.data_dir);
+  check_data_folder(options);
+  const auto files = gan::data::find_mnist_files(options.data_dir);
+  const auto images = gan::data::load_labelled_images(files.images, files.labels);
   if (images.rows != kImageSide || images.cols != kImageSide)
     throw gan::DataError(gan::message("data in '", options.data_dir.string(), "': expected ",
                                       kImageSide, "x", kImageSide, " images, got ", images.rows,
@@ -211,13 +225,25 @@ inline gan::data::Dataset<float> load_data(const Options& options, RunState& sta
                                       "was trained on ",
                                       state.data_count, " images, got ", images.count,
                                       "; resume with the same --data"));
-  if (state.batch_size > images.count)
+  // Too large a --batch-size is the command line's fault; the default batch is not.
+  if (state.batch_size > images.count && options.batch_size)
     throw UsageError(gan::message("--batch-size: expected at most the ", images.count,
-                                  " images in '", options.data_dir.string(), "', got ",
+                                  " images in '", files.images.string(), "', got ",
                                   state.batch_size));
+  if (state.batch_size > images.count)
+    throw gan::DataError(gan::message(
+        "data in '", options.data_dir.string(), "': expected at least one batch of ",
+        state.batch_size, options.resume ? " images (the checkpoint's batch size)" : " images",
+        ", found ", images.count, " in '", files.images.string(),
+        "'; give a smaller --batch-size or more images"));
   state.data_count = images.count;
-  std::cout << "loaded " << images.count << " images from " << options.data_dir.string()
-            << std::endl;
+  std::cout << "loaded " << images.count << " images from " << files.images.string() << " and "
+            << files.labels.string() << std::endl;
+  // The raw form is read where both are there; say so, since the two may differ.
+  for (const auto& used : {files.images, files.labels})
+    if (used.extension() != ".gz" && std::filesystem::exists(used.string() + ".gz"))
+      std::cout << "note: " << used.string() << ".gz is there too, and is not read: the raw "
+                << "file is preferred" << std::endl;
   return gan::data::Dataset<float>(gan::data::to_matrix<float>(images), state.batch_size,
                                    state.seed, gan::data::PartialBatch::drop);
 }

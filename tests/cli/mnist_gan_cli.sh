@@ -21,13 +21,22 @@ fail() {
   exit 1
 }
 
-# Writes a valid IDX pair of 100 images of 28 x 28 and their labels to folder $1.
+# The printf escapes of $1 as a big-endian 32-bit number, the IDX header's byte order.
+big_endian_32() {
+  printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 >> 24 & 255)) $(($1 >> 16 & 255)) \
+    $(($1 >> 8 & 255)) $(($1 & 255))
+}
+
+# Writes a valid IDX pair of $2 (default 100) images of 28 x 28 and their labels to folder $1.
 make_data() {
+  local count="${2:-100}"
   mkdir -p "$1"
-  { printf '\x00\x00\x08\x03\x00\x00\x00\x64\x00\x00\x00\x1c\x00\x00\x00\x1c'
-    head -c 78400 /dev/urandom; } >"$1/train-images-idx3-ubyte"
-  { printf '\x00\x00\x08\x01\x00\x00\x00\x64'
-    head -c 100 /dev/zero; } >"$1/train-labels-idx1-ubyte"
+  # shellcheck disable=SC2059  # the format is the header's bytes, as escapes
+  { printf "\x00\x00\x08\x03$(big_endian_32 "$count")\x00\x00\x00\x1c\x00\x00\x00\x1c"
+    head -c $((count * 784)) /dev/urandom; } >"$1/train-images-idx3-ubyte"
+  # shellcheck disable=SC2059  # likewise
+  { printf "\x00\x00\x08\x01$(big_endian_32 "$count")"
+    head -c "$count" /dev/zero; } >"$1/train-labels-idx1-ubyte"
 }
 
 # Runs the program with "$@"; expects exit status $expected_status and stderr matching
@@ -261,6 +270,49 @@ case "$case_name" in
     expected_message="--k: expected a whole number, got '1e3'"
     expect_failure --out "$work/out" --k 1e3
     expect_no_output_folder ;;
+  data_given_as_a_file)
+    # A file is not a folder to fetch the digits into: a command-line error, with no advice
+    # to run scripts/fetch-mnist.
+    printf 'notes\n' >"$work/notes.txt"
+    expected_status=2
+    expected_message="--data: expected a folder holding train-images-idx3-ubyte and "
+    expected_message+="train-labels-idx1-ubyte, got '$work/notes.txt', which is a regular file"
+    expect_failure --data "$work/notes.txt" --out "$work/out" --epochs 1
+    if "$program" --data "$work/notes.txt" --out "$work/out" 2>&1 | grep -q fetch-mnist; then
+      fail "a file given as --data was answered with advice to fetch MNIST into it"
+    fi
+    expect_no_output_folder ;;
+  data_file_that_is_not_a_regular_file)
+    make_data "$work/data"
+    rm "$work/data/train-images-idx3-ubyte"
+    mkdir "$work/data/train-images-idx3-ubyte"
+    expected_status=1
+    expected_message="'$work/data/train-images-idx3-ubyte' to be a regular file, got a folder"
+    expect_failure --data "$work/data" --out "$work/out" --epochs 1
+    rmdir "$work/data/train-images-idx3-ubyte"
+    make_data "$work/data"
+    rm "$work/data/train-labels-idx1-ubyte"
+    mkfifo "$work/data/train-labels-idx1-ubyte"
+    expected_message="'$work/data/train-labels-idx1-ubyte' to be a regular file, got a FIFO"
+    expect_failure --data "$work/data" --out "$work/out" --epochs 1
+    expect_no_output_folder ;;
+  data_smaller_than_a_batch)
+    # With the default batch, the data is what is short, not the command line.
+    make_data "$work/data" 10
+    expected_status=1
+    expected_message="expected at least one batch of 64 images, found 10 in "
+    expected_message+="'$work/data/train-images-idx3-ubyte'"
+    expect_failure --data "$work/data" --out "$work/out" --epochs 1
+    expect_no_output_folder ;;
+  raw_and_compressed_data_says_which_is_read)
+    make_data "$work/data"
+    gzip -k "$work/data/train-images-idx3-ubyte"
+    output="$("$program" --data "$work/data" --out "$work/run" --epochs 1 --batch-size 10 \
+      --threads 1)" || fail "a run on raw and compressed data failed"
+    grep -q "^loaded 100 images from $work/data/train-images-idx3-ubyte and " <<<"$output" ||
+      fail "the files read were not named: $output"
+    grep -q "^note: $work/data/train-images-idx3-ubyte.gz is there too, and is not read" \
+      <<<"$output" || fail "the unread .gz was not mentioned: $output" ;;
   samples_into_a_folder)
     make_data "$work/data"
     mkdir "$work/folder"
