@@ -180,6 +180,10 @@ inline Options parse_options(int argc, const char* const* argv, const ProgramDef
   if ((options.samples > 0) != options.samples_out.has_value())
     throw UsageError("--samples and --samples-out: expected both or neither, got only " +
                      std::string(options.samples > 0 ? "--samples" : "--samples-out"));
+  if (options.epochs == 0 && options.resume && options.samples == 0)
+    throw UsageError(
+        "--epochs 0 with --resume: expected --samples N --samples-out FILE as well (sampling "
+        "from the checkpoint without training), got neither; alone, the two do nothing");
   if (options.epochs == 0 && !options.resume && options.samples == 0)
     throw UsageError(
         "--epochs 0: expected --resume FILE with --samples N --samples-out FILE "

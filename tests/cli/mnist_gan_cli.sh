@@ -270,6 +270,13 @@ case "$case_name" in
     expected_message="--k: expected a whole number, got '1e3'"
     expect_failure --out "$work/out" --k 1e3
     expect_no_output_folder ;;
+  resume_without_training_or_sampling)
+    # Once a silent no-op that exited 0.
+    train_one_epoch
+    expected_status=2
+    expected_message="--epochs 0 with --resume: expected --samples N --samples-out FILE as well"
+    expect_failure --data "$work/data" --out "$work/run" --epochs 0 \
+      --resume "$work/run/checkpoint.gan" ;;
   data_given_as_a_file)
     # A file is not a folder to fetch the digits into: a command-line error, with no advice
     # to run scripts/fetch-mnist.
