@@ -91,7 +91,8 @@ Training:
   --seed N            seeds initialisation, noise and shuffling (default 1)
   --loss NAME         non-saturating (default), minimax, or least-squares; on --resume,
                       the checkpoint's loss unless given
-  --k N               discriminator steps per generator step, 1 to 100 (default 1)
+  --k N               discriminator steps per generator step, 1 to 100 and at most the
+                      batches in one epoch (default 1)
   --g-lr X            generator learning rate, Adam (default 0.0002)
   --d-lr X            discriminator learning rate, Adam (default 0.0002)
   --g-average X       decay of the moving average of the generator's weights that draws the

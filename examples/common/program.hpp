@@ -236,6 +236,14 @@ inline gan::data::Dataset<float> load_data(const Options& options, RunState& sta
         state.batch_size, options.resume ? " images (the checkpoint's batch size)" : " images",
         ", found ", images.count, " in '", files.images.string(),
         "'; give a smaller --batch-size or more images"));
+  // A generator step takes k batches; more than an epoch holds would skip whole epochs in one
+  // step, past --epochs and their checkpoints.
+  const std::size_t batches_per_epoch = images.count / state.batch_size;
+  if (options.discriminator_steps > batches_per_epoch)
+    throw UsageError(gan::message("--k: expected at most the ", batches_per_epoch,
+                                  " batches of one epoch (", images.count, " images in '",
+                                  files.images.string(), "' in batches of ", state.batch_size,
+                                  "), got ", options.discriminator_steps));
   state.data_count = images.count;
   std::cout << "loaded " << images.count << " images from " << files.images.string() << " and "
             << files.labels.string() << std::endl;

@@ -277,6 +277,16 @@ case "$case_name" in
     expected_message="--epochs 0 with --resume: expected --samples N --samples-out FILE as well"
     expect_failure --data "$work/data" --out "$work/run" --epochs 0 \
       --resume "$work/run/checkpoint.gan" ;;
+  more_discriminator_steps_than_batches_in_an_epoch)
+    # One generator step would span several epochs: it once printed "epoch 33/1".
+    make_data "$work/data"
+    expected_status=2
+    expected_message="--k: expected at most the 3 batches of one epoch \(100 images in "
+    expected_message+="'$work/data/train-images-idx3-ubyte' in batches of 32\), got 4"
+    expect_failure --data "$work/data" --out "$work/out" --epochs 1 --batch-size 32 --k 4
+    expect_no_output_folder
+    "$program" --data "$work/data" --out "$work/run" --epochs 1 --batch-size 32 --k 3 \
+      --threads 1 >/dev/null || fail "--k equal to the batches of an epoch was refused" ;;
   data_given_as_a_file)
     # A file is not a folder to fetch the digits into: a command-line error, with no advice
     # to run scripts/fetch-mnist.
