@@ -264,10 +264,10 @@ inline bool same_file(const std::filesystem::path& a, const std::filesystem::pat
   return !error && canonical_a == canonical_b;
 }
 
-/// Creates the output folder, refusing to start a new run over a previous one, to resume a
-/// run into the folder of another (or of a later checkpoint of the same run), and to train
-/// for an epoch before finding that an output file cannot be written.
-inline void prepare_output_folder(const Options& options) {
+/// Refuses, before anything is read or written, to start a new run over a previous one, to
+/// resume a run into the folder of another (or of a later checkpoint of the same run), and to
+/// train for an epoch before finding that an output file cannot be written.
+inline void check_output_folder(const Options& options) {
   const auto checkpoint = options.out_dir / "checkpoint.gan";
   if (std::filesystem::exists(options.out_dir) && !std::filesystem::is_directory(options.out_dir))
     throw UsageError(gan::message("--out: expected a folder, got '", options.out_dir.string(),
@@ -288,12 +288,53 @@ inline void prepare_output_folder(const Options& options) {
     if (std::filesystem::is_directory(options.out_dir / name))
       throw UsageError(gan::message("--out: expected '", (options.out_dir / name).string(),
                                     "' to be a file or absent, got a folder"));
-  std::error_code error;
-  std::filesystem::create_directories(options.out_dir / "samples", error);
-  if (error)
-    throw gan::Error(gan::message("--out: could not create the folder '",
-                                  (options.out_dir / "samples").string(), "': ", error.message()));
 }
+
+/// The folders and files a run creates in --out, removed again if the run fails before its
+/// first checkpoint, so that a failed run leaves --out as it found it. Nothing that was there
+/// before the run is removed, and nothing at all once a checkpoint is written: from then on,
+/// the log and the grids belong to a run that can be resumed.
+class NewOutputs {
+ public:
+  /// Creates --out and its samples/ folder where they are missing.
+  /// @throws gan::Error naming the folder that could not be created
+  explicit NewOutputs(const Options& options) {
+    const auto samples = options.out_dir / "samples";
+    // The folders that do not exist yet, innermost first; create_directories makes them all.
+    std::vector<std::filesystem::path> missing;
+    for (auto folder = samples; !folder.empty() && !std::filesystem::exists(folder);
+         folder = folder.parent_path()) {
+      missing.push_back(folder);
+      if (folder == folder.parent_path()) break;
+    }
+    std::error_code error;
+    std::filesystem::create_directories(samples, error);
+    if (error)
+      throw gan::Error(gan::message("--out: could not create the folder '", samples.string(),
+                                    "': ", error.message()));
+    created_.assign(missing.rbegin(), missing.rend());
+  }
+  NewOutputs(const NewOutputs&) = delete;
+  NewOutputs& operator=(const NewOutputs&) = delete;
+
+  ~NewOutputs() {
+    // Innermost first; a folder is removed only if empty, so nothing else in it is lost.
+    std::error_code ignored;
+    for (auto it = created_.rbegin(); it != created_.rend(); ++it)
+      std::filesystem::remove(*it, ignored);
+  }
+
+  /// Notes `file`, about to be written, as this run's if it does not exist yet.
+  void note(const std::filesystem::path& file) {
+    if (!std::filesystem::exists(file)) created_.push_back(file);
+  }
+
+  /// Keeps everything this run created: its first checkpoint is written.
+  void keep() noexcept { created_.clear(); }
+
+ private:
+  std::vector<std::filesystem::path> created_;  // outermost first
+};
 
 /// Drops the rows of a CSV log past `steps` (written after the checkpoint being resumed was
 /// saved), so that the resumed run's rows follow on without repeats.
@@ -315,10 +356,12 @@ inline void keep_log_rows_up_to(const std::filesystem::path& log_path, std::uint
 template <typename Trainer>
 void train(Trainer& trainer, const Options& options, RunState& state) {
   auto data = load_data(options, state);
-  prepare_output_folder(options);
+  // Every input is checked by now: only now does --out get anything.
+  NewOutputs outputs(options);
   const auto log_path = options.out_dir / "log.csv";
   const bool append = options.resume && std::filesystem::exists(log_path);
   if (append) keep_log_rows_up_to(log_path, trainer.steps());
+  outputs.note(log_path);
   std::ofstream log(log_path, append ? std::ios::app : std::ios::trunc);
   if (!log) throw gan::Error(gan::message("could not open '", log_path.string(), "' for writing"));
 
@@ -347,6 +390,7 @@ void train(Trainer& trainer, const Options& options, RunState& state) {
     log.flush();
     if (!log) throw gan::Error(gan::message("could not write '", log_path.string(), "'"));
     save_checkpoint(trainer, state, options);
+    outputs.keep();
     save_grid(trainer, grid_noise, options, at.epoch);
     std::cout << "epoch " << at.epoch << "/" << options.epochs << " done at step "
               << trainer.steps() << ": " << (options.out_dir / "samples.png").string() << ", "
@@ -418,12 +462,14 @@ void run(const Options& options) {
   Trainer trainer(trainer_options<Trainer>(options));
   RunState state = resume_if_asked(trainer, options);
   if (options.samples_out) check_samples_out(options);
-  if (state.position.epoch < options.epochs)
+  if (state.position.epoch < options.epochs) {
+    check_output_folder(options);
     train(trainer, options, state);
-  else if (options.epochs > 0)
+  } else if (options.epochs > 0) {
     std::cout << "nothing to train: the checkpoint has " << state.position.epoch
               << " epochs done and --epochs is " << options.epochs
               << "; give a larger --epochs to continue" << std::endl;
+  }
   if (options.samples > 0) write_samples(trainer, options, state);
 }
 

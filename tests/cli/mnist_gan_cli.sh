@@ -287,6 +287,22 @@ case "$case_name" in
     expect_no_output_folder
     "$program" --data "$work/data" --out "$work/run" --epochs 1 --batch-size 32 --k 3 \
       --threads 1 >/dev/null || fail "--k equal to the batches of an epoch was refused" ;;
+  failed_run_leaves_the_output_folder_as_it_was)
+    # Learning rates this large make step 1 diverge, after the outputs would be created.
+    make_data "$work/data"
+    diverging=(--data "$work/data" --epochs 1 --batch-size 10 --threads 1 --g-lr 1e30
+      --d-lr 1e30)
+    expected_status=1 expected_message="training stopped: .*not finite at step 1"
+    expect_failure "${diverging[@]}" --out "$work/out/nested"
+    expect_no_output_folder
+    # What was there before stays; only what the run made goes.
+    mkdir -p "$work/kept/samples"
+    printf 'mine\n' >"$work/kept/notes.txt"
+    printf 'mine\n' >"$work/kept/samples/old.png"
+    expect_failure "${diverging[@]}" --out "$work/kept"
+    [[ "$(cd "$work/kept" && find . | sort | tr '\n' ' ')" == \
+      ". ./notes.txt ./samples ./samples/old.png " ]] ||
+      fail "the failed run changed its output folder: $(find "$work/kept")" ;;
   data_given_as_a_file)
     # A file is not a folder to fetch the digits into: a command-line error, with no advice
     # to run scripts/fetch-mnist.
