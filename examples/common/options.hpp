@@ -111,7 +111,11 @@ Sampling:
                       --resume, samples from the checkpoint without training.
   --help              print this text and exit
 
-Exit status: 0 on success, 1 on a data, checkpoint or training error, 2 on a bad command line.
+Ctrl-C (SIGINT) or SIGTERM stops the run between two steps, with a checkpoint of every step
+so far and the command that continues it; a second Ctrl-C ends it at once.
+
+Exit status: 0 on success, 1 on a data, checkpoint or training error, 2 on a bad command line,
+130 when stopped by SIGINT, 143 when stopped by SIGTERM.
 )";
   const auto replace_all = [&](std::string_view from, std::string_view to) {
     for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at))

@@ -4,10 +4,12 @@
 //   1. parse the command line (options.hpp)
 //   2. make the trainer for the chosen loss, and resume it from a checkpoint if asked
 //   3. load the digits and train epoch by epoch, printing progress, logging every step to CSV,
-//      writing a sample grid and a checkpoint after each epoch
+//      writing a sample grid and a checkpoint after each epoch, and stopping cleanly between
+//      two steps on Ctrl-C (interrupt.hpp)
 //   4. write generated images as an IDX file if asked
 #pragma once
 
+#include "interrupt.hpp"
 #include "options.hpp"
 
 #include <gan/data/dataset.hpp>
@@ -351,19 +353,52 @@ inline void keep_log_rows_up_to(const std::filesystem::path& log_path, std::uint
   gan::detail::write_atomically<gan::Error>("keep_log_rows_up_to", log_path, {bytes});
 }
 
-/// Trains until options.epochs epochs are complete. Status lines end with std::endl, so that
-/// a log file or a pipe sees each one as it happens.
+/// Opens the run's CSV log: a resumed run keeps the rows of its log up to its checkpoint and
+/// appends to them; a new run starts the log afresh.
+/// @return whether the rows are appended (the log then has its header already)
+inline bool open_log(std::ofstream& log, const Options& options, std::uint64_t steps,
+                     NewOutputs& outputs) {
+  const auto path = options.out_dir / "log.csv";
+  const bool append = options.resume && std::filesystem::exists(path);
+  if (append) keep_log_rows_up_to(path, steps);
+  outputs.note(path);
+  log.open(path, append ? std::ios::app : std::ios::trunc);
+  if (!log) throw gan::Error(gan::message("could not open '", path.string(), "' for writing"));
+  return append;
+}
+
+/// The Interrupted that ends a run stopped between two steps; `checkpoint` holds every step.
+inline Interrupted interrupted_training(int signal, std::uint64_t step, std::uint64_t epoch,
+                                        const Options& options,
+                                        const std::optional<std::filesystem::path>& checkpoint) {
+  if (!checkpoint)
+    return Interrupted(signal,
+                       gan::message("interrupted by ", signal_name(signal),
+                                    " before the first step; nothing was written"),
+                       checkpoint);
+  return Interrupted(signal,
+                     gan::message("interrupted by ", signal_name(signal), " after step ", step,
+                                  ", in epoch ", epoch, "/", options.epochs, "; ",
+                                  checkpoint->string(), " holds every step so far"),
+                     checkpoint);
+}
+
+/// Trains until options.epochs epochs are complete, or until SIGINT or SIGTERM stops the run
+/// between two steps (see interrupt.hpp). Status lines end with std::endl, so that a log file
+/// or a pipe sees each one as it happens.
+/// @throws Interrupted when a signal stopped the run, once every step so far is saved
 template <typename Trainer>
 void train(Trainer& trainer, const Options& options, RunState& state) {
   auto data = load_data(options, state);
+  if (const int signal = InterruptFlag::received())
+    throw Interrupted(signal,
+                      gan::message("interrupted by ", signal_name(signal),
+                                   " while loading the data; nothing was written"),
+                      options.resume);
   // Every input is checked by now: only now does --out get anything.
   NewOutputs outputs(options);
-  const auto log_path = options.out_dir / "log.csv";
-  const bool append = options.resume && std::filesystem::exists(log_path);
-  if (append) keep_log_rows_up_to(log_path, trainer.steps());
-  outputs.note(log_path);
-  std::ofstream log(log_path, append ? std::ios::app : std::ios::trunc);
-  if (!log) throw gan::Error(gan::message("could not open '", log_path.string(), "' for writing"));
+  std::ofstream log;
+  const bool append = open_log(log, options, trainer.steps(), outputs);
 
   gan::Rng grid_rng(state.seed ^ kGridStream);
   const auto grid_noise = Trainer::draw_noise(kGridSide * kGridSide, grid_rng);
@@ -374,6 +409,21 @@ void train(Trainer& trainer, const Options& options, RunState& state) {
     return gan::message("epoch ", epoch_of_last_batch + 1, "/", options.epochs);
   }));
 
+  // The checkpoint that holds every step so far, and its step count.
+  std::optional<std::filesystem::path> checkpoint = options.resume;
+  std::uint64_t checkpoint_steps = trainer.steps();
+  // The log holds every row up to the checkpoint before the checkpoint exists, so that a
+  // resumed run continues the log without gaps.
+  const auto save = [&] {
+    log.flush();
+    if (!log)
+      throw gan::Error(
+          gan::message("could not write '", (options.out_dir / "log.csv").string(), "'"));
+    save_checkpoint(trainer, state, options);
+    outputs.keep();
+    checkpoint = options.out_dir / "checkpoint.gan";
+    checkpoint_steps = trainer.steps();
+  };
   // Each call hands the trainer the next batch and moves the position on, across epochs.
   const auto next_batch = [&]() -> const gan::Matrix<float>& {
     const auto& batch = data.batch(at.epoch, at.batch);
@@ -382,15 +432,16 @@ void train(Trainer& trainer, const Options& options, RunState& state) {
     return batch;
   };
   while (at.epoch < options.epochs) {
+    if (const int signal = InterruptFlag::received()) {
+      if (trainer.steps() != checkpoint_steps) save();  // mid-epoch: the position is saved
+      throw interrupted_training(signal, trainer.steps(), epoch_of_last_batch + 1, options,
+                                 checkpoint);
+    }
     const std::uint64_t epoch_before = at.epoch;
     trainer.step(next_batch);
     if (at.epoch == epoch_before) continue;
-    // The log holds every row up to the checkpoint before the checkpoint exists, so that a
-    // resumed run continues the log without gaps; the grid follows a checkpoint that worked.
-    log.flush();
-    if (!log) throw gan::Error(gan::message("could not write '", log_path.string(), "'"));
-    save_checkpoint(trainer, state, options);
-    outputs.keep();
+    save();
+    // The grid follows a checkpoint that worked.
     save_grid(trainer, grid_noise, options, at.epoch);
     std::cout << "epoch " << at.epoch << "/" << options.epochs << " done at step "
               << trainer.steps() << ": " << (options.out_dir / "samples.png").string() << ", "
@@ -399,13 +450,22 @@ void train(Trainer& trainer, const Options& options, RunState& state) {
 }
 
 /// Writes options.samples generated images to options.samples_out as IDX3 bytes.
+/// @param checkpoint the checkpoint the samples come from, for the message if interrupted
+/// @throws Interrupted when SIGINT or SIGTERM came; nothing is written then
 template <typename Trainer>
-void write_samples(Trainer& trainer, const Options& options, const RunState& state) {
+void write_samples(Trainer& trainer, const Options& options, const RunState& state,
+                   const std::optional<std::filesystem::path>& checkpoint) {
   constexpr std::size_t kChunk = 500;  // bounds memory for large N
   gan::Rng rng(state.seed ^ kSamplesStream);
   std::vector<std::uint8_t> bytes;
   bytes.reserve(options.samples * kImageSide * kImageSide);
   for (std::size_t done = 0; done < options.samples; done += kChunk) {
+    if (const int signal = InterruptFlag::received())
+      throw Interrupted(signal,
+                        gan::message("interrupted by ", signal_name(signal),
+                                     " while generating samples; ",
+                                     options.samples_out->string(), " was not written"),
+                        checkpoint);
     const std::size_t count = std::min(kChunk, options.samples - done);
     const auto noise = Trainer::draw_noise(count, rng);
     const auto chunk = gan::data::to_bytes(trainer.generate_averaged(noise));
@@ -462,15 +522,17 @@ void run(const Options& options) {
   Trainer trainer(trainer_options<Trainer>(options));
   RunState state = resume_if_asked(trainer, options);
   if (options.samples_out) check_samples_out(options);
+  std::optional<std::filesystem::path> checkpoint = options.resume;
   if (state.position.epoch < options.epochs) {
     check_output_folder(options);
     train(trainer, options, state);
+    checkpoint = options.out_dir / "checkpoint.gan";
   } else if (options.epochs > 0) {
     std::cout << "nothing to train: the checkpoint has " << state.position.epoch
               << " epochs done and --epochs is " << options.epochs
               << "; give a larger --epochs to continue" << std::endl;
   }
-  if (options.samples > 0) write_samples(trainer, options, state);
+  if (options.samples > 0) write_samples(trainer, options, state, checkpoint);
 }
 
 /// The loss named by --loss; on --resume without --loss, the one the checkpoint was trained
@@ -482,11 +544,13 @@ inline std::string chosen_loss(const Options& options) {
 }
 
 /// The whole program: parses argv, runs, and turns every failure into a message and an exit
-/// status (2 for a bad command line, 1 for anything else).
+/// status (2 for a bad command line, 128 + the signal for a run that SIGINT or SIGTERM
+/// stopped, 1 for anything else).
 template <typename G, typename D>
 int run_program(const ProgramDefaults& defaults, int argc, char** argv) {
   const std::string_view name = defaults.name;
   try {
+    const InterruptFlag interrupt_flag;
     const Options options = parse_options(argc, argv, defaults);
     if (options.help) {
       std::cout << usage(defaults);
@@ -502,6 +566,11 @@ int run_program(const ProgramDefaults& defaults, int argc, char** argv) {
     else
       run<G, D, gan::NonSaturatingLoss>(settings);
     return 0;
+  } catch (const Interrupted& interrupted) {
+    std::cerr << name << ": " << interrupted.what()
+              << "\nTo continue: " << continue_command(argc, argv, interrupted.checkpoint())
+              << '\n';
+    return interrupted.exit_status();
   } catch (const UsageError& error) {
     return command_line::report(name, error);
   } catch (const std::bad_alloc&) {

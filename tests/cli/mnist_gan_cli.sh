@@ -61,6 +61,53 @@ train_one_epoch() {
     >/dev/null || fail "a one-epoch run on valid data failed"
 }
 
+# A training of 50 epochs of 100 steps (tens of seconds), for the cases that stop it.
+long_run=(--data "$work/data" --out "$work/run" --epochs 50 --batch-size 10 --threads 1
+  --log-every 10)
+
+# Starts the long training in the background and waits until its first epoch is done; the
+# process id is in $pid. env gives SIGINT its default action back: a script's background jobs
+# start with it ignored, and the program leaves a signal ignored at its start ignored.
+start_long_training() {
+  make_data "$work/data" 1000
+  env --default-signal=INT,TERM "$program" "${long_run[@]}" >"$work/stdout" 2>"$work/stderr" &
+  pid=$!
+  for _ in $(seq 600); do
+    grep -qs "^epoch 1/50 done" "$work/stdout" && return
+    kill -0 "$pid" 2>/dev/null || fail "the training ended early: $(cat "$work/stderr")"
+    sleep 0.05
+  done
+  kill -KILL "$pid"
+  fail "the training did not finish its first epoch in 30 seconds"
+}
+
+# Sends signal $1 to the long training and expects it to stop with status $2, saying so and
+# how to continue, with no temporary file left; then resumes the checkpoint to the end of the
+# epoch it stopped in and expects what a run that was never stopped writes.
+expect_stopped_cleanly() {
+  local status epoch
+  kill -"$1" "$pid"
+  wait "$pid"
+  status=$?
+  [[ $status -eq $2 ]] ||
+    fail "expected exit status $2 after SIG$1, got $status: $(cat "$work/stderr")"
+  grep -Eq "^$(basename "$program"): interrupted by SIG$1 after step [0-9]+, in epoch [0-9]+/50; \
+$work/run/checkpoint.gan holds every step so far\$" "$work/stderr" ||
+    fail "expected a line saying where the run stopped, got: $(cat "$work/stderr")"
+  grep -qxF "To continue: $program ${long_run[*]} --resume $work/run/checkpoint.gan" \
+    "$work/stderr" || fail "expected the command that continues the run, got: $(cat "$work/stderr")"
+  if compgen -G "$work/run/*.partial-*" >/dev/null; then
+    fail "a temporary file was left behind: $(ls "$work/run")"
+  fi
+  epoch=$(sed -n 's|.* in epoch \([0-9]*\)/50; .*|\1|p' "$work/stderr")
+  "$program" --data "$work/data" --out "$work/run" --epochs "$epoch" --threads 1 \
+    --resume "$work/run/checkpoint.gan" >/dev/null || fail "resuming the stopped run failed"
+  "$program" --data "$work/data" --out "$work/whole" --epochs "$epoch" --batch-size 10 \
+    --threads 1 >/dev/null || fail "the run of $epoch epochs failed"
+  cmp -s "$work/run/checkpoint.gan" "$work/whole/checkpoint.gan" ||
+    fail "the stopped and resumed run differs from one that was never stopped"
+}
+
 case "$case_name" in
   batch_size_zero)
     expected_status=2
@@ -303,6 +350,12 @@ case "$case_name" in
     [[ "$(cd "$work/kept" && find . | sort | tr '\n' ' ')" == \
       ". ./notes.txt ./samples ./samples/old.png " ]] ||
       fail "the failed run changed its output folder: $(find "$work/kept")" ;;
+  interrupted_run_stops_cleanly_and_resumes)
+    start_long_training
+    expect_stopped_cleanly INT 130 ;;
+  terminated_run_stops_cleanly_and_resumes)
+    start_long_training
+    expect_stopped_cleanly TERM 143 ;;
   data_given_as_a_file)
     # A file is not a folder to fetch the digits into: a command-line error, with no advice
     # to run scripts/fetch-mnist.
