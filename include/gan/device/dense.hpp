@@ -30,7 +30,7 @@ void dense_forward(DenseParameters<const T> layer, const Matrix<T>& in, Matrix<T
   out.resize(layer.out, in.cols());
   gemm<T>(Op::transpose, {layer.values, layer.in, layer.out}, Op::none, in.view(), T(1), T(0),
           out.view());
-  add_to_each_column(out, layer.bias());
+  add_to_each_column(out.view(), layer.bias());
 }
 
 /// Adds dL/dW and dL/db to `gradients` (in the parameters' layout) when it is given, and
@@ -43,7 +43,7 @@ void dense_backward(DenseParameters<const T> layer, const Matrix<T>& in, const M
     // dL/dW^T = in grad_out^T, [in, out].
     gemm<T>(Op::none, in.view(), Op::transpose, grad_out.view(), T(1), T(1),
             gradients->weights_transposed());
-    add_row_sums(grad_out, gradients->bias());
+    add_row_sums(grad_out.view(), gradients->bias());
   }
   if (grad_in != nullptr) {
     grad_in->resize(layer.in, grad_out.cols());

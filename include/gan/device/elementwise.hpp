@@ -70,22 +70,23 @@ void activation_gradient(const Function& function, const Matrix<T>& out, const M
                     detail::GradientOf<Function, T>{function});
 }
 
-/// Adds column[r] to every value of row r: a bias added to each sample of a batch.
-/// `column` is a device address of matrix.rows() values.
+/// Adds column[r] to every value of row r: a bias added to each sample of a batch, or to
+/// each pixel of a channels-last batch of images viewed as [channels, pixels].
+/// `column` is a device address of matrix.rows values.
 template <typename T>
-void add_to_each_column(Matrix<T>& matrix, const T* column) {
+void add_to_each_column(MatrixView<T> matrix, const T* column) {
   thrust::for_each(thrust::counting_iterator<std::ptrdiff_t>(0),
                    thrust::counting_iterator<std::ptrdiff_t>(matrix.size()),
-                   detail::AddToColumns<T>{matrix.data(), column, matrix.rows()});
+                   detail::AddToColumns<T>{matrix.data, column, matrix.rows});
 }
 
 /// Adds the sum of each row of `matrix` to sums[r]: a bias's gradient, summed over a batch.
-/// `sums` is a device address of matrix.rows() values.
+/// `sums` is a device address of matrix.rows values.
 template <typename T>
-void add_row_sums(const Matrix<T>& matrix, T* sums) {
+void add_row_sums(ConstMatrixView<T> matrix, T* sums) {
   thrust::for_each(thrust::counting_iterator<std::ptrdiff_t>(0),
-                   thrust::counting_iterator<std::ptrdiff_t>(matrix.rows()),
-                   detail::AddRowSum<T>{matrix.data(), sums, matrix.rows(), matrix.cols()});
+                   thrust::counting_iterator<std::ptrdiff_t>(matrix.rows),
+                   detail::AddRowSum<T>{matrix.data, sums, matrix.rows, matrix.cols});
 }
 
 }  // namespace gan::device

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+// Tests of device/convolution.hpp: im2col and col2im give the CPU's column matrix and images,
+// and the passes of Conv2d and ConvTranspose2d on the device give the CPU layers' results on
+// the CPU layers' parameters, with stride, padding, output padding and odd sizes.
+#define BOOST_TEST_MODULE device_convolution
+#include <boost/test/unit_test.hpp>
+
+#include <gan/device/convolution.hpp>
+#include <gan/layers/conv2d.hpp>
+#include <gan/layers/conv_transpose2d.hpp>
+
+#include "support/convolution_checks.hpp"
+
+#include <boost/mpl/list.hpp>
+
+#include <span>
+#include <vector>
+
+namespace {
+
+using namespace gan::test_support;
+
+template <typename T>
+double difference(const gan::Matrix<T>& found, const gan::Matrix<T>& expected) {
+  const double scale = std::max(1.0, static_cast<double>(expected.cwiseAbs().maxCoeff()));
+  return static_cast<double>((found - expected).cwiseAbs().maxCoeff()) / scale;
+}
+
+template <typename T>
+gan::device::Buffer<T> to_device(const gan::Vector<T>& host) {
+  gan::device::Buffer<T> device(static_cast<std::size_t>(host.size()));
+  device.copy_from_host(std::span<const T>(host.data(), static_cast<std::size_t>(host.size())));
+  return device;
+}
+
+template <typename T>
+gan::Vector<T> to_host(const gan::device::Buffer<T>& device) {
+  gan::Vector<T> host(static_cast<Eigen::Index>(device.size()));
+  device.copy_to_host(std::span<T>(host.data(), device.size()));
+  return host;
+}
+
+/// The geometry a layer's CPU code uses, and which rows of its weight matrix.
+template <typename Spec, typename InputShape>
+struct Convolution;
+
+template <std::size_t In, std::size_t Out, std::size_t K, std::size_t S, std::size_t P, gan::Bias B,
+          typename InputShape>
+struct Convolution<gan::Conv2d<In, Out, K, S, P, B>, InputShape> {
+  using Geometry = gan::detail::WindowGeometry<In, gan::detail::ImageDims<InputShape>::height,
+                                               gan::detail::ImageDims<InputShape>::width, K, S, P>;
+  static constexpr std::ptrdiff_t rows = Out;
+  static constexpr bool transposed = false;
+  static constexpr bool has_bias = B == gan::Bias::learned;
+};
+
+template <std::size_t In, std::size_t Out, std::size_t K, std::size_t S, std::size_t P,
+          std::size_t OP, gan::Bias B, typename InputShape>
+struct Convolution<gan::ConvTranspose2d<In, Out, K, S, P, OP, B>, InputShape> {
+  using OutputShape =
+      typename gan::ConvTranspose2d<In, Out, K, S, P, OP, B>::template output_shape<InputShape>;
+  using Geometry = gan::detail::WindowGeometry<Out, gan::detail::ImageDims<OutputShape>::height,
+                                               gan::detail::ImageDims<OutputShape>::width, K, S, P>;
+  static constexpr std::ptrdiff_t rows = In;
+  static constexpr bool transposed = true;
+  static constexpr bool has_bias = B == gan::Bias::learned;
+};
+
+template <typename Spec, typename InputShape>
+void check_layer(Eigen::Index batch) {
+  using C = Convolution<Spec, InputShape>;
+  using Geometry = typename C::Geometry;
+  StandaloneLayer<Spec, InputShape, double> cpu(11);
+  cpu.gradients = gan::Vector<double>::LinSpaced(cpu.gradients.size(), -1.0, 1.0);
+  const gan::Matrix<double> in = uniform_matrix<double>(InputShape::size, batch, 12);
+  gan::Matrix<double> out;
+  gan::Matrix<double> grad_in;
+  cpu.layer.forward(in, out);
+  const gan::Matrix<double> grad_out = uniform_matrix<double>(out.rows(), batch, 13);
+  cpu.layer.backward(in, out, grad_out, &grad_in, true);
+
+  const gan::device::Buffer<double> parameters = to_device(cpu.parameters);
+  gan::device::Buffer<double> gradients =
+      to_device<double>(gan::Vector<double>::LinSpaced(cpu.gradients.size(), -1.0, 1.0));
+  const gan::device::ConvolutionParameters<const double> layer{parameters.data(), C::rows,
+                                                               Geometry::patch_size, C::has_bias};
+  gan::device::ConvolutionParameters<double> gradient_view{gradients.data(), C::rows,
+                                                           Geometry::patch_size, C::has_bias};
+  const auto device_in = gan::device::to_device(in);
+  const auto device_grad_out = gan::device::to_device(grad_out);
+  gan::device::Matrix<double> device_out;
+  gan::device::Matrix<double> device_grad_in;
+  gan::device::Matrix<double> columns;
+  if constexpr (C::transposed) {
+    gan::device::conv_transpose2d_forward<Geometry>(layer, device_in, device_out, columns);
+    gan::device::conv_transpose2d_backward<Geometry>(layer, device_in, device_grad_out,
+                                                     &gradient_view, &device_grad_in, columns);
+  } else {
+    gan::device::conv2d_forward<Geometry>(layer, device_in, device_out, columns);
+    gan::device::conv2d_backward<Geometry>(layer, device_in, device_grad_out, &gradient_view,
+                                           &device_grad_in, columns);
+  }
+  BOOST_TEST(difference(gan::device::to_host(device_out), out) <= 1e-12);
+  BOOST_TEST(difference(gan::device::to_host(device_grad_in), grad_in) <= 1e-12);
+  BOOST_TEST(difference<double>(to_host(gradients), cpu.gradients) <= 1e-12);
+}
+
+// Odd sizes, stride and padding, output padding, no bias, one channel, and DCGAN-sized layers.
+using Cases = boost::mpl::list<
+    std::pair<gan::Conv2d<2, 3, 3, 2, 1>, gan::Shape<2, 5, 7>>,
+    std::pair<gan::Conv2d<3, 4, 2, 1, 0, gan::Bias::none>, gan::Shape<3, 4, 3>>,
+    std::pair<gan::Conv2d<1, 64, 4, 2, 1>, gan::Shape<1, 28, 28>>,
+    std::pair<gan::ConvTranspose2d<3, 2, 3, 2, 1, 1>, gan::Shape<3, 4, 5>>,
+    std::pair<gan::ConvTranspose2d<2, 1, 4, 2, 1, 0, gan::Bias::none>, gan::Shape<2, 3, 3>>,
+    std::pair<gan::ConvTranspose2d<100, 256, 4, 1, 0>, gan::Shape<100, 1, 1>>,
+    std::pair<gan::ConvTranspose2d<128, 64, 4, 2, 1>, gan::Shape<128, 7, 7>>>;
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_convolution_on_the_device_is_the_cpu_layer, Case, Cases) {
+  for (const Eigen::Index batch : {1, 3}) {
+    BOOST_TEST_CONTEXT("batch " << batch) {
+      check_layer<typename Case::first_type, typename Case::second_type>(batch);
+    }
+  }
+}
+
+// The gathers add in the CPU's order: the column matrix and the folded images are the CPU's
+// bit for bit.
+BOOST_AUTO_TEST_CASE(im2col_and_col2im_give_the_cpus_bits) {
+  using Geometry = gan::detail::WindowGeometry<3, 6, 5, 3, 2, 1>;
+  const Eigen::Index batch = 2;
+  const gan::Matrix<float> images = uniform_matrix<float>(Geometry::image_size, batch, 14);
+  gan::Matrix<float> columns(Geometry::patch_size, Geometry::windows * batch);
+  gan::detail::im2col<Geometry>(images.data(), batch, columns.data());
+  gan::device::Matrix<float> device_columns;
+  gan::device::im2col<Geometry>(gan::device::to_device(images).data(), batch, device_columns);
+  BOOST_TEST((gan::device::to_host(device_columns) == columns));
+
+  const gan::Matrix<float> column_values =
+      uniform_matrix<float>(Geometry::patch_size, Geometry::windows * batch, 15);
+  gan::Matrix<float> folded(Geometry::image_size, batch);
+  gan::detail::col2im<Geometry>(column_values.data(), batch, folded.data());
+  gan::device::Matrix<float> device_folded(Geometry::image_size, batch);
+  gan::device::col2im<Geometry>(gan::device::to_device(column_values), batch, device_folded.data());
+  BOOST_TEST((gan::device::to_host(device_folded) == folded));
+}
