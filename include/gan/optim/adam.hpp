@@ -77,17 +77,12 @@ class Adam {
     GAN_ASSERT(partition.end() <= first_moment_.size(),
                "Adam::step: the partition reaches past the parameters (another network's?)");
     ++steps_;
-    const auto& h = hyperparameters_;
-    const double t = static_cast<double>(steps_);
-    // The bias corrections are scalars for the whole step, computed once here; epsilon is added
-    // to the corrected sqrt(v) exactly as in the paper's algorithm 1.
-    const double correction1 = 1.0 - std::pow(h.beta1, t);
-    const double correction2 = 1.0 - std::pow(h.beta2, t);
-    const auto rate = static_cast<Scalar>(h.learning_rate / correction1);
-    const auto inverse_root2 = static_cast<Scalar>(1.0 / std::sqrt(correction2));
-    const auto epsilon = static_cast<Scalar>(h.epsilon);
-    const auto b1 = static_cast<Scalar>(h.beta1);
-    const auto b2 = static_cast<Scalar>(h.beta2);
+    const StepConstants constants = step_constants();
+    const Scalar rate = constants.rate;
+    const Scalar inverse_root2 = constants.inverse_root2;
+    const Scalar epsilon = constants.epsilon;
+    const Scalar b1 = constants.beta1;
+    const Scalar b2 = constants.beta2;
     // One pass over memory in blocks that stay in the L1 cache while the three updates run
     // over them. Eigen's array expressions vectorise the square root and the division, which a
     // plain loop of std::sqrt does not (the compiler must keep errno for negative inputs).
@@ -103,6 +98,28 @@ class Adam {
         p -= rate * m / (v.sqrt() * inverse_root2 + epsilon);
       }
     });
+  }
+
+  /// The scalars of the update of step t = steps(), the same for every parameter:
+  ///   p <- p - rate * m / (sqrt(v) * inverse_root2 + epsilon),
+  /// with rate = lr / (1 - b1^t) and inverse_root2 = 1 / sqrt(1 - b2^t) folding in the bias
+  /// corrections, and epsilon added to the corrected sqrt(v) exactly as in the paper's
+  /// algorithm 1. Computed once per step in double and rounded to Scalar, for the CPU update
+  /// and the device's alike.
+  struct StepConstants {
+    Scalar rate;
+    Scalar inverse_root2;
+    Scalar epsilon;
+    Scalar beta1;
+    Scalar beta2;
+  };
+  StepConstants step_constants() const {
+    const auto& h = hyperparameters_;
+    const double t = static_cast<double>(steps_);
+    return {static_cast<Scalar>(h.learning_rate / (1.0 - std::pow(h.beta1, t))),
+            static_cast<Scalar>(1.0 / std::sqrt(1.0 - std::pow(h.beta2, t))),
+            static_cast<Scalar>(h.epsilon), static_cast<Scalar>(h.beta1),
+            static_cast<Scalar>(h.beta2)};
   }
 
   const Hyperparameters& hyperparameters() const noexcept { return hyperparameters_; }

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+// Tests of device/adam.hpp: Adam's update on the device is the CPU optimizer's.
+#define BOOST_TEST_MODULE device_adam
+#include <boost/test/unit_test.hpp>
+
+#include <gan/device/adam.hpp>
+#include <gan/optim/adam.hpp>
+
+#include "support/convolution_checks.hpp"
+
+#include <boost/mpl/list.hpp>
+
+#include <span>
+
+namespace {
+
+template <typename T>
+gan::device::Buffer<T> to_device(const gan::Vector<T>& host) {
+  gan::device::Buffer<T> device(static_cast<std::size_t>(host.size()));
+  device.copy_from_host(std::span<const T>(host.data(), static_cast<std::size_t>(host.size())));
+  return device;
+}
+
+template <typename T>
+gan::Vector<T> to_host(const gan::device::Buffer<T>& device) {
+  gan::Vector<T> host(static_cast<Eigen::Index>(device.size()));
+  device.copy_to_host(std::span<T>(host.data(), device.size()));
+  return host;
+}
+
+template <typename T>
+constexpr double tolerance() {
+  return std::is_same_v<T, float> ? 1e-6 : 1e-14;
+}
+
+using Scalars = boost::mpl::list<float, double>;
+
+}  // namespace
+
+// Three steps with new gradients each time, so that the moments and bias corrections move.
+BOOST_AUTO_TEST_CASE_TEMPLATE(adam_on_the_device_is_the_cpu_optimizer, T, Scalars) {
+  const Eigen::Index count = 1000;
+  gan::Adam<T> adam({.learning_rate = 1e-2}, count);
+  gan::Vector<T> parameters = gan::test_support::uniform_matrix<T>(count, 1, 31);
+  auto device_parameters = to_device(parameters);
+  gan::device::Buffer<T> first_moment(count);
+  gan::device::Buffer<T> second_moment(count);
+  for (std::uint64_t step = 0; step < 3; ++step) {
+    const gan::Vector<T> gradients = gan::test_support::uniform_matrix<T>(count, 1, 32 + step);
+    adam.step(parameters, gradients);
+    const auto device_gradients = to_device(gradients);
+    gan::device::adam_update(device_parameters.data(), device_gradients.data(), first_moment.data(),
+                             second_moment.data(), count, adam.step_constants());
+    BOOST_TEST_CONTEXT("step " << adam.steps()) {
+      BOOST_TEST((to_host(device_parameters) - parameters).cwiseAbs().maxCoeff() <= tolerance<T>());
+      BOOST_TEST((to_host(first_moment) - adam.first_moment()).cwiseAbs().maxCoeff() <=
+                 tolerance<T>());
+      BOOST_TEST((to_host(second_moment) - adam.second_moment()).cwiseAbs().maxCoeff() <=
+                 tolerance<T>());
+    }
+  }
+}
