@@ -7,26 +7,13 @@
 #include <gan/optim/adam.hpp>
 
 #include "support/convolution_checks.hpp"
+#include "support/device_checks.hpp"
 
 #include <boost/mpl/list.hpp>
 
-#include <span>
-
 namespace {
 
-template <typename T>
-gan::device::Buffer<T> to_device(const gan::Vector<T>& host) {
-  gan::device::Buffer<T> device(static_cast<std::size_t>(host.size()));
-  device.copy_from_host(std::span<const T>(host.data(), static_cast<std::size_t>(host.size())));
-  return device;
-}
-
-template <typename T>
-gan::Vector<T> to_host(const gan::device::Buffer<T>& device) {
-  gan::Vector<T> host(static_cast<Eigen::Index>(device.size()));
-  device.copy_to_host(std::span<T>(host.data(), device.size()));
-  return host;
-}
+using namespace gan::test_support;
 
 template <typename T>
 constexpr double tolerance() {

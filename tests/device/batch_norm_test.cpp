@@ -8,33 +8,12 @@
 #include <gan/layers/batch_norm.hpp>
 
 #include "support/convolution_checks.hpp"
-
-#include <span>
+#include "support/device_checks.hpp"
 
 namespace {
 
 using namespace gan::test_support;
 using gan::Mode;
-
-template <typename T>
-double difference(const gan::Matrix<T>& found, const gan::Matrix<T>& expected) {
-  const double scale = std::max(1.0, static_cast<double>(expected.cwiseAbs().maxCoeff()));
-  return static_cast<double>((found - expected).cwiseAbs().maxCoeff()) / scale;
-}
-
-template <typename T>
-gan::device::Buffer<T> to_device(const gan::Vector<T>& host) {
-  gan::device::Buffer<T> device(static_cast<std::size_t>(host.size()));
-  device.copy_from_host(std::span<const T>(host.data(), static_cast<std::size_t>(host.size())));
-  return device;
-}
-
-template <typename T>
-gan::Vector<T> to_host(const gan::device::Buffer<T>& device) {
-  gan::Vector<T> host(static_cast<Eigen::Index>(device.size()));
-  device.copy_to_host(std::span<T>(host.data(), device.size()));
-  return host;
-}
 
 /// Runs a forward and a backward pass in `mode` on both backends, from the same random
 /// parameters and running averages, and compares every result.
@@ -81,10 +60,10 @@ void check(Mode mode, Eigen::Index batch) {
                     gan::device::to_device(grad_out), device_gradients.data(), &device_grad_in,
                     mode);
 
-    BOOST_TEST(difference(gan::device::to_host(device_out), out) <= 1e-12);
-    BOOST_TEST(difference(gan::device::to_host(device_grad_in), grad_in) <= 1e-12);
-    BOOST_TEST(difference<double>(to_host(device_gradients), gradients) <= 1e-12);
-    BOOST_TEST(difference<double>(to_host(device_state), state) <= 1e-12);
+    BOOST_TEST(relative_difference(gan::device::to_host(device_out), out) <= 1e-12);
+    BOOST_TEST(relative_difference(gan::device::to_host(device_grad_in), grad_in) <= 1e-12);
+    BOOST_TEST(relative_difference(to_host(device_gradients), gradients) <= 1e-12);
+    BOOST_TEST(relative_difference(to_host(device_state), state) <= 1e-12);
   }
 }
 

@@ -10,35 +10,15 @@
 #include <gan/layers/conv_transpose2d.hpp>
 
 #include "support/convolution_checks.hpp"
+#include "support/device_checks.hpp"
 
 #include <boost/mpl/list.hpp>
 
-#include <span>
 #include <vector>
 
 namespace {
 
 using namespace gan::test_support;
-
-template <typename T>
-double difference(const gan::Matrix<T>& found, const gan::Matrix<T>& expected) {
-  const double scale = std::max(1.0, static_cast<double>(expected.cwiseAbs().maxCoeff()));
-  return static_cast<double>((found - expected).cwiseAbs().maxCoeff()) / scale;
-}
-
-template <typename T>
-gan::device::Buffer<T> to_device(const gan::Vector<T>& host) {
-  gan::device::Buffer<T> device(static_cast<std::size_t>(host.size()));
-  device.copy_from_host(std::span<const T>(host.data(), static_cast<std::size_t>(host.size())));
-  return device;
-}
-
-template <typename T>
-gan::Vector<T> to_host(const gan::device::Buffer<T>& device) {
-  gan::Vector<T> host(static_cast<Eigen::Index>(device.size()));
-  device.copy_to_host(std::span<T>(host.data(), device.size()));
-  return host;
-}
 
 /// The geometry a layer's CPU code uses, and which rows of its weight matrix.
 template <typename Spec, typename InputShape>
@@ -100,9 +80,9 @@ void check_layer(Eigen::Index batch) {
     gan::device::conv2d_backward<Geometry>(layer, device_in, device_grad_out, &gradient_view,
                                            &device_grad_in, columns);
   }
-  BOOST_TEST(difference(gan::device::to_host(device_out), out) <= 1e-12);
-  BOOST_TEST(difference(gan::device::to_host(device_grad_in), grad_in) <= 1e-12);
-  BOOST_TEST(difference<double>(to_host(gradients), cpu.gradients) <= 1e-12);
+  BOOST_TEST(relative_difference(gan::device::to_host(device_out), out) <= 1e-12);
+  BOOST_TEST(relative_difference(gan::device::to_host(device_grad_in), grad_in) <= 1e-12);
+  BOOST_TEST(relative_difference(to_host(gradients), cpu.gradients) <= 1e-12);
 }
 
 // Odd sizes, stride and padding, output padding, no bias, one channel, and DCGAN-sized layers.

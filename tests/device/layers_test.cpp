@@ -14,35 +14,13 @@
 #include <gan/layers/tanh.hpp>
 
 #include "support/convolution_checks.hpp"
+#include "support/device_checks.hpp"
 
 #include <boost/mpl/list.hpp>
-
-#include <span>
 
 namespace {
 
 using namespace gan::test_support;
-
-/// The largest difference, relative to the largest magnitude expected (or absolute below 1).
-template <typename T>
-double difference(const gan::Matrix<T>& found, const gan::Matrix<T>& expected) {
-  const double scale = std::max(1.0, static_cast<double>(expected.cwiseAbs().maxCoeff()));
-  return static_cast<double>((found - expected).cwiseAbs().maxCoeff()) / scale;
-}
-
-template <typename T>
-gan::device::Buffer<T> to_device(const gan::Vector<T>& host) {
-  gan::device::Buffer<T> device(static_cast<std::size_t>(host.size()));
-  device.copy_from_host(std::span<const T>(host.data(), static_cast<std::size_t>(host.size())));
-  return device;
-}
-
-template <typename T>
-gan::Vector<T> to_host(const gan::device::Buffer<T>& device) {
-  gan::Vector<T> host(static_cast<Eigen::Index>(device.size()));
-  device.copy_to_host(std::span<T>(host.data(), device.size()));
-  return host;
-}
 
 // Values from [-3, 3], where every activation has slope and curvature.
 template <typename T>
@@ -73,12 +51,12 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(an_activation_on_the_device_is_the_cpu_layers, Act
   const gan::device::Matrix<float> device_in = gan::device::to_device(in);
   gan::device::Matrix<float> device_out;
   gan::device::apply_activation(function, device_in, device_out);
-  BOOST_TEST(difference(gan::device::to_host(device_out), out) <= 1e-6);
+  BOOST_TEST(relative_difference(gan::device::to_host(device_out), out) <= 1e-6);
 
   gan::device::Matrix<float> device_grad_in;
   gan::device::activation_gradient(function, device_out, gan::device::to_device(grad_out),
                                    device_grad_in);
-  BOOST_TEST(difference(gan::device::to_host(device_grad_in), grad_in) <= 1e-6);
+  BOOST_TEST(relative_difference(gan::device::to_host(device_grad_in), grad_in) <= 1e-6);
 
   // In place, as a network runs activations over the output of the layer before.
   gan::device::Matrix<float> values = device_in.clone();
@@ -122,9 +100,9 @@ void check_dense(Eigen::Index batch) {
     gan::device::dense_backward(layer, device_in, gan::device::to_device(grad_out), &gradient_view,
                                 &device_grad_in);
 
-    BOOST_TEST(difference(gan::device::to_host(device_out), out) <= 1e-12);
-    BOOST_TEST(difference(gan::device::to_host(device_grad_in), grad_in) <= 1e-12);
-    BOOST_TEST(difference<double>(to_host(gradients), cpu.gradients) <= 1e-12);
+    BOOST_TEST(relative_difference(gan::device::to_host(device_out), out) <= 1e-12);
+    BOOST_TEST(relative_difference(gan::device::to_host(device_grad_in), grad_in) <= 1e-12);
+    BOOST_TEST(relative_difference(to_host(gradients), cpu.gradients) <= 1e-12);
   }
 }
 

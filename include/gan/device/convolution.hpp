@@ -18,21 +18,10 @@
 namespace gan::device {
 namespace detail {
 
-/// The geometry of gan::detail::WindowGeometry in signed integers, for index arithmetic.
+/// The geometry in signed integers, for index arithmetic (only its constants are used in
+/// device code).
 template <typename Geometry>
-struct Windows {
-  static constexpr std::ptrdiff_t channels = Geometry::channels;
-  static constexpr std::ptrdiff_t height = Geometry::height;
-  static constexpr std::ptrdiff_t width = Geometry::width;
-  static constexpr std::ptrdiff_t kernel = Geometry::kernel;
-  static constexpr std::ptrdiff_t stride = Geometry::stride;
-  static constexpr std::ptrdiff_t padding = Geometry::padding;
-  static constexpr std::ptrdiff_t out_height = Geometry::out_height;
-  static constexpr std::ptrdiff_t out_width = Geometry::out_width;
-  static constexpr std::ptrdiff_t windows = Geometry::windows;
-  static constexpr std::ptrdiff_t image_size = Geometry::image_size;
-  static constexpr std::ptrdiff_t patch_size = Geometry::patch_size;
-};
+using Windows = gan::detail::SignedWindowGeometry<Geometry>;
 
 /// Value i of the column matrix of a batch (the layout of gan::detail::im2col): the image
 /// value under that window position, or 0 in the padding.

@@ -170,6 +170,7 @@ struct SignedWindowGeometry {
   static constexpr std::ptrdiff_t padding = Geometry::padding;
   static constexpr std::ptrdiff_t out_height = Geometry::out_height;
   static constexpr std::ptrdiff_t out_width = Geometry::out_width;
+  static constexpr std::ptrdiff_t windows = Geometry::windows;
   static constexpr std::ptrdiff_t image_size = Geometry::image_size;
   static constexpr std::ptrdiff_t patch_size = Geometry::patch_size;
   /// One kernel row of a window: Kernel pixels of all channels, contiguous in both forms.
