@@ -2,7 +2,9 @@
 // The least-squares GAN loss.
 #pragma once
 
+#include <gan/core/config.hpp>
 #include <gan/core/tensor.hpp>
+#include <gan/losses/logit_terms.hpp>
 
 namespace gan {
 
@@ -15,30 +17,48 @@ namespace gan {
 struct LeastSquaresLoss {
   static constexpr const char* name = "least-squares";
 
+  /// A real sample's term, 1/2 (r - 1)^2.
+  struct RealTerm {
+    template <typename Scalar>
+    GAN_HOST_DEVICE static double loss(Scalar r) {
+      const double error = static_cast<double>(r) - 1.0;
+      return 0.5 * error * error;
+    }
+    template <typename Scalar>
+    GAN_HOST_DEVICE static Scalar gradient(Scalar r) {
+      return r - Scalar(1);
+    }
+  };
+  /// A generated sample's term for D, 1/2 f^2.
+  struct FakeTerm {
+    template <typename Scalar>
+    GAN_HOST_DEVICE static double loss(Scalar f) {
+      return 0.5 * static_cast<double>(f) * static_cast<double>(f);
+    }
+    template <typename Scalar>
+    GAN_HOST_DEVICE static Scalar gradient(Scalar f) {
+      return f;
+    }
+  };
+  /// A generated sample's term for G, 1/2 (f - 1)^2: the real sample's.
+  using GeneratorTerm = RealTerm;
+
   template <typename Scalar>
   static double discriminator_loss(const Matrix<Scalar>& real_logits,
                                    const Matrix<Scalar>& fake_logits, Matrix<Scalar>& real_gradient,
                                    Matrix<Scalar>& fake_gradient) {
-    const double real_count = static_cast<double>(real_logits.size());
-    const double fake_count = static_cast<double>(fake_logits.size());
-    real_gradient = (real_logits.array() - Scalar(1)) / static_cast<Scalar>(real_count);
-    fake_gradient = fake_logits.array() / static_cast<Scalar>(fake_count);
-    const double real_loss =
-        (real_logits.array() - Scalar(1)).template cast<double>().square().sum();
-    const double fake_loss = fake_logits.array().template cast<double>().square().sum();
-    return 0.5 * real_loss / real_count + 0.5 * fake_loss / fake_count;
+    return detail::mean_over_logits<RealTerm>(real_logits, real_gradient) +
+           detail::mean_over_logits<FakeTerm>(fake_logits, fake_gradient);
   }
 
   template <typename Scalar>
   static double generator_loss(const Matrix<Scalar>& fake_logits, Matrix<Scalar>& fake_gradient) {
-    const double count = static_cast<double>(fake_logits.size());
-    fake_gradient = (fake_logits.array() - Scalar(1)) / static_cast<Scalar>(count);
-    return 0.5 * (fake_logits.array() - Scalar(1)).template cast<double>().square().sum() / count;
+    return detail::mean_over_logits<GeneratorTerm>(fake_logits, fake_gradient);
   }
 
   /// The raw output, which the loss pulls to 1 for real and 0 for fake samples.
   template <typename Scalar>
-  static double score(Scalar logit) {
+  GAN_HOST_DEVICE static double score(Scalar logit) {
     return static_cast<double>(logit);
   }
 };

@@ -18,11 +18,21 @@ namespace gan {
 struct NonSaturatingLoss : detail::SigmoidCrossEntropyDiscriminator {
   static constexpr const char* name = "non-saturating";
 
+  /// A generated sample's term for G: -log D(G(z)) = softplus(-f).
+  struct GeneratorTerm {
+    template <typename Scalar>
+    GAN_HOST_DEVICE static double loss(Scalar f) {
+      return logistic::softplus(-f);
+    }
+    template <typename Scalar>
+    GAN_HOST_DEVICE static Scalar gradient(Scalar f) {
+      return logistic::sigmoid(f) - Scalar(1);
+    }
+  };
+
   template <typename Scalar>
   static double generator_loss(const Matrix<Scalar>& fake_logits, Matrix<Scalar>& fake_gradient) {
-    return detail::mean_over_logits(
-        fake_logits, fake_gradient, [](Scalar f) { return logistic::softplus(-f); },
-        [](Scalar f) { return logistic::sigmoid(f) - Scalar(1); });
+    return detail::mean_over_logits<GeneratorTerm>(fake_logits, fake_gradient);
   }
 };
 
