@@ -9,6 +9,7 @@
 
 #include "support/convolution_checks.hpp"
 #include "support/device_checks.hpp"
+#include "support/expected_errors.hpp"
 
 namespace {
 
@@ -81,19 +82,46 @@ BOOST_AUTO_TEST_CASE(batch_norm_on_the_device_is_the_cpu_layer) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(a_backward_pass_computes_only_what_is_asked) {
-  gan::device::BatchNormPasses<float> passes(2, 1, 1e-5, 0.1);
+// A batch of none has no statistics: refused before a kernel reads its first value.
+BOOST_AUTO_TEST_CASE(batches_of_the_wrong_shape_are_refused) {
+  gan::device::BatchNormPasses<float> passes(2, 3, 1e-5, 0.1);
   const auto parameters = to_device<float>(gan::Vector<float>::Ones(4));
   auto state = to_device<float>(gan::Vector<float>::Ones(4));
-  const auto in = gan::device::to_device(uniform_matrix<float>(2, 4, 24));
-  const auto grad_out = gan::device::to_device(uniform_matrix<float>(2, 4, 25));
   gan::device::Matrix<float> out;
-  passes.forward(parameters.data(), state.data(), in, out, Mode::training);
-  gan::device::Matrix<float> grad_in;
-  passes.backward(parameters.data(), state.data(), in, grad_out, nullptr, &grad_in, Mode::training);
-  BOOST_TEST(grad_in.rows() == 2);
-  gan::device::Buffer<float> gradients(4);
-  passes.backward(parameters.data(), state.data(), in, grad_out, gradients.data(), nullptr,
-                  Mode::inference);
-  BOOST_TEST(to_host(gradients).cwiseAbs().maxCoeff() > 0.0f);
+  check_throws<std::invalid_argument>(
+      [&] {
+        passes.forward(parameters.data(), state.data(), gan::device::Matrix<float>(6, 0), out,
+                       Mode::training);
+      },
+      {"gan::device::BatchNormPasses::forward", "expected a batch of 6 rows", "got 6x0"});
+  check_throws<std::invalid_argument>(
+      [&] {
+        passes.backward(parameters.data(), state.data(), gan::device::Matrix<float>(6, 2),
+                        gan::device::Matrix<float>(6, 3), nullptr, &out, Mode::training);
+      },
+      {"BatchNormPasses::backward", "expected a gradient of 6x2", "got 6x3"});
+  BOOST_TEST((to_host(state) == gan::Vector<float>::Ones(4)));
+}
+
+// Asked for one of the two results, a backward pass gives exactly what the full pass gives for
+// it.
+BOOST_AUTO_TEST_CASE(a_backward_pass_computes_only_what_is_asked) {
+  for (const Mode mode : {Mode::training, Mode::inference}) {
+    gan::device::BatchNormPasses<float> passes(2, 1, 1e-5, 0.1);
+    const auto parameters = to_device<float>(uniform_matrix<float>(4, 1, 26));
+    auto state = to_device<float>(gan::Vector<float>::Ones(4));
+    const auto in = gan::device::to_device(uniform_matrix<float>(2, 4, 24));
+    const auto grad_out = gan::device::to_device(uniform_matrix<float>(2, 4, 25));
+    gan::device::Buffer<float> all_gradients(4);
+    gan::device::Matrix<float> all_grad_in;
+    passes.backward(parameters.data(), state.data(), in, grad_out, all_gradients.data(),
+                    &all_grad_in, mode);
+
+    gan::device::Matrix<float> grad_in;
+    passes.backward(parameters.data(), state.data(), in, grad_out, nullptr, &grad_in, mode);
+    BOOST_TEST((gan::device::to_host(grad_in) == gan::device::to_host(all_grad_in)));
+    gan::device::Buffer<float> gradients(4);
+    passes.backward(parameters.data(), state.data(), in, grad_out, gradients.data(), nullptr, mode);
+    BOOST_TEST((to_host(gradients) == to_host(all_gradients)));
+  }
 }

@@ -126,6 +126,21 @@ BOOST_AUTO_TEST_CASE(a_matrix_keeps_its_memory_when_it_shrinks_and_grows_again) 
       [&] { matrix.resize(-1, 3); }, {"gan::device::Matrix::resize", "got -1x3"});
 }
 
+BOOST_AUTO_TEST_CASE(a_moved_from_matrix_is_empty_in_shape_too) {
+  gan::device::Matrix<float> original(3, 4);
+  const float* const address = original.data();
+  gan::device::Matrix<float> moved(std::move(original));
+  BOOST_TEST(moved.data() == address);
+  BOOST_TEST(moved.size() == 12);
+  // NOLINTNEXTLINE(bugprone-use-after-move): the point of the test
+  BOOST_TEST(original.rows() == 0);
+  BOOST_TEST(original.size() == 0);
+  gan::device::Matrix<float> assigned(2, 2);
+  assigned = std::move(moved);
+  BOOST_TEST(assigned.size() == 12);
+  BOOST_TEST(moved.size() == 0);  // NOLINT(bugprone-use-after-move)
+}
+
 BOOST_AUTO_TEST_CASE(a_matrix_clone_is_a_deep_copy_of_its_shape_and_values) {
   gan::Matrix<float> host = gan::Matrix<float>::Constant(2, 3, 1.25f);
   gan::device::Matrix<float> original = gan::device::to_device(host);

@@ -11,6 +11,7 @@
 
 #include "support/convolution_checks.hpp"
 #include "support/device_checks.hpp"
+#include "support/expected_errors.hpp"
 
 #include <boost/mpl/list.hpp>
 
@@ -124,4 +125,25 @@ BOOST_AUTO_TEST_CASE(im2col_and_col2im_give_the_cpus_bits) {
   gan::device::Matrix<float> device_folded(Geometry::image_size, batch);
   gan::device::col2im<Geometry>(gan::device::to_device(column_values), batch, device_folded.data());
   BOOST_TEST((gan::device::to_host(device_folded) == folded));
+}
+
+BOOST_AUTO_TEST_CASE(a_convolution_refuses_a_batch_of_the_wrong_shape) {
+  using Geometry = gan::detail::WindowGeometry<2, 5, 7, 3, 2, 1>;
+  const gan::device::Buffer<float> parameters(3 * Geometry::patch_size + 3);
+  const gan::device::ConvolutionParameters<const float> layer{parameters.data(), 3,
+                                                              Geometry::patch_size, true};
+  gan::device::Matrix<float> out;
+  gan::device::Matrix<float> columns;
+  check_throws<std::invalid_argument>(
+      [&] {
+        gan::device::conv2d_forward<Geometry>(layer, gan::device::Matrix<float>(69, 2), out,
+                                              columns);
+      },
+      {"gan::device::conv2d_forward", "expected a batch of 70 rows", "got 69x2"});
+  check_throws<std::invalid_argument>(
+      [&] {
+        gan::device::conv_transpose2d_forward<Geometry>(layer, gan::device::Matrix<float>(70, 2),
+                                                        out, columns);
+      },
+      {"gan::device::conv_transpose2d_forward", "expected a batch of 36 rows", "got 70x2"});
 }

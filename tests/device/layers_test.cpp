@@ -15,6 +15,7 @@
 
 #include "support/convolution_checks.hpp"
 #include "support/device_checks.hpp"
+#include "support/expected_errors.hpp"
 
 #include <boost/mpl/list.hpp>
 
@@ -111,18 +112,52 @@ BOOST_AUTO_TEST_CASE(a_dense_layer_on_the_device_is_the_cpu_layer) {
   check_dense<300, 784>(37);
 }
 
+// Asked for one of the two results, a backward pass gives exactly what the full pass gives for
+// it.
 BOOST_AUTO_TEST_CASE(a_dense_backward_pass_computes_only_what_is_asked) {
   StandaloneLayer<gan::Dense<4, 3>, gan::Shape<4>, float> cpu(6);
   const gan::device::Buffer<float> parameters = to_device(cpu.parameters);
   const gan::device::DenseParameters<const float> layer{parameters.data(), 4, 3};
   const auto in = gan::device::to_device(inputs<float>(4, 2, 7));
   const auto grad_out = gan::device::to_device(uniform_matrix<float>(3, 2, 8));
+  gan::device::Buffer<float> all_gradients(parameters.size());
+  gan::device::DenseParameters<float> all_view{all_gradients.data(), 4, 3};
+  gan::device::Matrix<float> all_grad_in;
+  gan::device::dense_backward<float>(layer, in, grad_out, &all_view, &all_grad_in);
+
   gan::device::Matrix<float> grad_in;
   gan::device::dense_backward<float>(layer, in, grad_out, nullptr, &grad_in);
-  BOOST_TEST(grad_in.rows() == 4);
-  BOOST_TEST(grad_in.cols() == 2);
+  BOOST_TEST((gan::device::to_host(grad_in) == gan::device::to_host(all_grad_in)));
+
   gan::device::Buffer<float> gradients(parameters.size());
   gan::device::DenseParameters<float> gradient_view{gradients.data(), 4, 3};
   gan::device::dense_backward<float>(layer, in, grad_out, &gradient_view, nullptr);
-  BOOST_TEST(to_host(gradients).cwiseAbs().maxCoeff() > 0.0f);
+  BOOST_TEST((to_host(gradients) == to_host(all_gradients)));
+}
+
+// Batches that do not fit are refused before any kernel reads them.
+BOOST_AUTO_TEST_CASE(passes_refuse_batches_of_the_wrong_shape_naming_both) {
+  const gan::device::Buffer<float> parameters(4 * 3 + 3);
+  const gan::device::DenseParameters<const float> layer{parameters.data(), 4, 3};
+  gan::device::Matrix<float> out;
+  check_throws<std::invalid_argument>(
+      [&] { gan::device::dense_forward<float>(layer, gan::device::Matrix<float>(5, 2), out); },
+      {"gan::device::dense_forward", "expected a batch of 4 rows", "got 5x2"});
+  check_throws<std::invalid_argument>(
+      [&] { gan::device::dense_forward<float>(layer, gan::device::Matrix<float>(4, 0), out); },
+      {"at least one column", "got 4x0"});
+  gan::device::Matrix<float> grad_in;
+  check_throws<std::invalid_argument>(
+      [&] {
+        gan::device::dense_backward<float>(layer, gan::device::Matrix<float>(4, 2),
+                                           gan::device::Matrix<float>(3, 5), nullptr, &grad_in);
+      },
+      {"gan::device::dense_backward", "expected a gradient of 3x2", "got 3x5"});
+  check_throws<std::invalid_argument>(
+      [&] {
+        gan::device::activation_gradient(gan::Relu{}.elementwise<float>(),
+                                         gan::device::Matrix<float>(2, 2),
+                                         gan::device::Matrix<float>(2, 3), grad_in);
+      },
+      {"gan::device::activation_gradient", "expected a gradient of 2x2", "got 2x3"});
 }

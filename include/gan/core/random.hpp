@@ -98,6 +98,17 @@ GAN_HOST_DEVICE inline double normal_from(std::uint32_t a, std::uint32_t b, std:
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
 }
 
+/// low + width * u, rounded after the product and after the sum even where the compiler would
+/// fuse them into one multiply-add (nvcc does by default), so that the device's uniform draws
+/// are the CPU's.
+GAN_HOST_DEVICE inline double affine(double low, double width, double u) {
+#if defined(__CUDA_ARCH__)
+  return __dadd_rn(low, __dmul_rn(width, u));
+#else
+  return low + width * u;
+#endif
+}
+
 }  // namespace detail
 
 /// A stream of random numbers: Philox under a key taken from the seed, read block by block.
@@ -145,7 +156,9 @@ class Rng {
   }
 
   /// Uniform on [low, high).
-  double uniform(double low, double high) noexcept { return low + (high - low) * uniform(); }
+  double uniform(double low, double high) noexcept {
+    return detail::affine(low, high - low, uniform());
+  }
 
   /// Standard normal, by the Box-Muller transform (one pair of uniforms per draw, so the
   /// stream position advances by a fixed amount per value and resumes cleanly).

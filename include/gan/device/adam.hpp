@@ -36,9 +36,9 @@ struct AdamUpdate {
 
 }  // namespace detail
 
-/// One Adam update of `count` parameters at device addresses, with moments at device
-/// addresses, from the constants of the step (Adam<T>::step_constants() after counting the
-/// step): the CPU's gan::Adam update, value by value, each parameter on its own.
+/// One Adam update of `count` parameters at device addresses, with their moments at device
+/// addresses, from the constants of the step (Adam<T>::advance(), which counts the step):
+/// the CPU's gan::Adam update, value by value, each parameter on its own.
 template <typename T>
 void adam_update(T* parameters, const T* gradients, T* first_moment, T* second_moment,
                  std::ptrdiff_t count, const typename Adam<T>::StepConstants& constants) {

@@ -15,7 +15,8 @@
 namespace gan::device {
 namespace detail {
 
-/// Per-channel values of one pass, in double, as gan::BatchNorm keeps them on the CPU.
+/// Per-channel values of one pass, in double, as gan::BatchNorm keeps them on the CPU: slot s
+/// of channel c is statistics[s * channels + c]. Unscoped on purpose: the names are indices.
 enum Statistic : std::ptrdiff_t {
   kShift,
   kSum,        // of d = x - shift
@@ -223,9 +224,14 @@ class BatchNormPasses {
 
   /// out = gamma * (in - mean) / sqrt(variance + epsilon) + beta, with the batch's statistics
   /// (updating the running averages in `state`) in training, the running ones in inference.
+  /// @throws std::invalid_argument unless `in` has channels * positions rows and some columns
   void forward(const T* parameters, T* state, const Matrix<T>& in, Matrix<T>& out, Mode mode) {
+    detail::check_batch("BatchNormPasses::forward", in, channels_ * positions_);
     const bool batch = mode == Mode::training;
-    statistics(in, nullptr, state, batch ? state : nullptr, batch);
+    if (batch)
+      statistics(in, nullptr, state, state, true);
+    else
+      start(in, state, false);  // the running averages: nothing to sum
     out.resize(in.rows(), in.cols());
     normalise(in, nullptr, parameters, out, batch);
   }
@@ -234,6 +240,8 @@ class BatchNormPasses {
   /// to *grad_in when given, for the forward pass in `mode`.
   void backward(const T* parameters, const T* state, const Matrix<T>& in, const Matrix<T>& grad_out,
                 T* gradients, Matrix<T>* grad_in, Mode mode) {
+    detail::check_batch("BatchNormPasses::backward", in, channels_ * positions_);
+    detail::check_gradient("BatchNormPasses::backward", grad_out, in.rows(), in.cols());
     if (gradients == nullptr && grad_in == nullptr) return;
     const bool batch = mode == Mode::training;
     if (batch || gradients != nullptr) {

@@ -9,6 +9,7 @@
 
 #include <Eigen/Core>
 
+#include <limits>
 #include <type_traits>
 
 namespace gan::device {
@@ -19,13 +20,17 @@ enum class Op { none, transpose };
 #if GAN_DEVICE_CUDA
 namespace detail {
 
-/// The calling thread's cuBLAS handle, created on first use and destroyed with the thread.
-/// A handle is tied to the device current when it was made, and cuBLAS handles must not be
-/// shared between threads that use them at once; one per thread is both.
+/// The calling thread's cuBLAS handle, created on first use and destroyed with the thread, so
+/// that no two threads share one. It runs on the default stream, which Thrust's default
+/// policy uses too, and on the device current when it was made: a program that switches
+/// devices on a thread is not supported yet.
 inline cublasHandle_t cublas_handle() {
   struct Handle {
     cublasHandle_t handle = nullptr;
-    Handle() { GAN_CUBLAS_CHECK(cublasCreate(&handle)); }
+    Handle() {
+      require_gpu();  // cublasCreate's own error for a missing GPU says less
+      GAN_CUBLAS_CHECK(cublasCreate(&handle));
+    }
     ~Handle() { cublasDestroy(handle); }
     Handle(const Handle&) = delete;
     Handle& operator=(const Handle&) = delete;
@@ -61,6 +66,10 @@ void gemm(Op op_a, ConstMatrixView<std::type_identity_t<T>> a, Op op_b,
 
 #if GAN_DEVICE_CUDA
   // cuBLAS takes 32-bit sizes and leading dimensions of at least 1.
+  constexpr std::ptrdiff_t kLargest = std::numeric_limits<int>::max();
+  if (m > kLargest || n > kLargest || k > kLargest || a.rows > kLargest || b.rows > kLargest)
+    throw DeviceError(message("gan::device::gemm: expected sizes cuBLAS takes (at most ", kLargest,
+                              "), got m ", m, ", n ", n, ", k ", k, "; use a smaller batch"));
   const auto lda = static_cast<int>(a.rows > 0 ? a.rows : 1);
   const auto ldb = static_cast<int>(b.rows > 0 ? b.rows : 1);
   const auto ldc = static_cast<int>(c.rows);

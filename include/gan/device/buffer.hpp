@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <new>
 #include <span>
+#include <stdexcept>
 #include <utility>
 
 namespace gan::device {
@@ -50,10 +51,12 @@ class Buffer {
 
   /// Sets the size to `size`. The first min(old, new) values are kept and new ones are zero;
   /// no memory is given back, so shrinking and growing again within the largest size so far
-  /// allocates nothing.
+  /// allocates nothing. Growing allocates exactly `size` values (Thrust on its own would
+  /// allocate up to twice what is asked).
   /// @throws DeviceError when device memory runs out, or there is no GPU to allocate on
   void resize(std::size_t size) {
     try {
+      if (size > values_.capacity()) values_.reserve(size);
       values_.resize(size);
     } catch (const std::bad_alloc& error) {
       // Under CUDA the first allocation is also where a missing GPU shows: say that instead.
@@ -71,6 +74,17 @@ class Buffer {
   auto end() noexcept { return values_.end(); }
   auto begin() const noexcept { return values_.begin(); }
   auto end() const noexcept { return values_.end(); }
+
+  /// Sets the size to `size` like resize(), but keeps no values: growing first gives the old
+  /// memory back, so that the old and the new never need to fit in device memory together.
+  /// @throws DeviceError when device memory runs out, or there is no GPU to allocate on
+  void resize_discarding(std::size_t size) {
+    if (size > values_.capacity()) {
+      values_.clear();
+      values_.shrink_to_fit();
+    }
+    resize(size);
+  }
 
   /// Sets every value to `value`.
   void fill(T value) { thrust::fill(values_.begin(), values_.end(), value); }
@@ -131,8 +145,17 @@ class Matrix {
   /// A [rows, cols] matrix of zeros.
   Matrix(std::ptrdiff_t rows, std::ptrdiff_t cols) { resize(rows, cols); }
 
-  Matrix(Matrix&&) noexcept = default;
-  Matrix& operator=(Matrix&&) noexcept = default;
+  /// A moved-from matrix is empty, 0x0, like its memory.
+  Matrix(Matrix&& other) noexcept
+      : rows_(std::exchange(other.rows_, 0)),
+        cols_(std::exchange(other.cols_, 0)),
+        values_(std::move(other.values_)) {}
+  Matrix& operator=(Matrix&& other) noexcept {
+    rows_ = std::exchange(other.rows_, 0);
+    cols_ = std::exchange(other.cols_, 0);
+    values_ = std::move(other.values_);
+    return *this;
+  }
   Matrix(const Matrix&) = delete;
   Matrix& operator=(const Matrix&) = delete;
 
@@ -149,7 +172,7 @@ class Matrix {
   std::ptrdiff_t cols() const noexcept { return cols_; }
   std::ptrdiff_t size() const noexcept { return rows_ * cols_; }
 
-  /// Sets the shape; the values are unspecified afterwards.
+  /// Sets the shape; the values are unspecified afterwards (growing keeps none of them).
   /// @throws std::invalid_argument for a negative dimension
   /// @throws DeviceError when device memory runs out
   void resize(std::ptrdiff_t rows, std::ptrdiff_t cols) {
@@ -159,7 +182,7 @@ class Matrix {
                   "non-negative sizes, got ",
                   rows, "x", cols));
     if (static_cast<std::size_t>(rows * cols) > values_.size())
-      values_.resize(static_cast<std::size_t>(rows * cols));
+      values_.resize_discarding(static_cast<std::size_t>(rows * cols));
     rows_ = rows;
     cols_ = cols;
   }
@@ -183,6 +206,31 @@ class Matrix {
   std::ptrdiff_t cols_ = 0;
   Buffer<T> values_;
 };
+
+namespace detail {
+
+/// Throws std::invalid_argument, naming `function` and both shapes, unless `batch` is a batch
+/// of `rows` rows and at least one column: what every device pass checks of its input before
+/// a kernel reads it.
+template <typename T>
+void check_batch(const char* function, const Matrix<T>& batch, std::ptrdiff_t rows) {
+  if (batch.rows() != rows || batch.cols() == 0)
+    throw std::invalid_argument(message("gan::device::", function, ": expected a batch of ", rows,
+                                        " rows and at least one column, got ", batch.rows(), "x",
+                                        batch.cols()));
+}
+
+/// check_batch() for a gradient, which must also have the columns of its batch.
+template <typename T>
+void check_gradient(const char* function, const Matrix<T>& gradient, std::ptrdiff_t rows,
+                    std::ptrdiff_t cols) {
+  if (gradient.rows() != rows || gradient.cols() != cols)
+    throw std::invalid_argument(message("gan::device::", function, ": expected a gradient of ",
+                                        rows, "x", cols, ", got ", gradient.rows(), "x",
+                                        gradient.cols()));
+}
+
+}  // namespace detail
 
 /// Copies a host matrix to the device, into `device` (resized to match).
 template <typename T>

@@ -115,11 +115,15 @@ struct ConvolutionParameters {
   T* bias() const noexcept { return values + rows * patch_size; }
 };
 
+// Every pass checks the shapes of its batches first (std::invalid_argument naming them), so
+// that no gather reads outside them.
+
 /// gan::Conv2d's forward pass: out = W im2col(in) (+ b per channel). Geometry is the layer's
 /// detail::WindowGeometry; `columns` is scratch space, resized as needed.
 template <typename Geometry, typename T>
 void conv2d_forward(ConvolutionParameters<const T> layer, const Matrix<T>& in, Matrix<T>& out,
                     Matrix<T>& columns) {
+  detail::check_batch("conv2d_forward", in, detail::Windows<Geometry>::image_size);
   const std::ptrdiff_t batch = in.cols();
   im2col<Geometry>(in.data(), batch, columns);
   out.resize(layer.rows * detail::Windows<Geometry>::windows, batch);
@@ -135,6 +139,9 @@ template <typename Geometry, typename T>
 void conv2d_backward(ConvolutionParameters<const T> layer, const Matrix<T>& in,
                      const Matrix<T>& grad_out, ConvolutionParameters<T>* gradients,
                      Matrix<T>* grad_in, Matrix<T>& columns) {
+  using G = detail::Windows<Geometry>;
+  detail::check_batch("conv2d_backward", in, G::image_size);
+  detail::check_gradient("conv2d_backward", grad_out, layer.rows * G::windows, in.cols());
   const std::ptrdiff_t batch = grad_out.cols();
   const ConstMatrixView<T> grad_out_pixels{grad_out.data(), layer.rows,
                                            detail::Windows<Geometry>::windows * batch};
@@ -158,6 +165,8 @@ void conv2d_backward(ConvolutionParameters<const T> layer, const Matrix<T>& in,
 template <typename Geometry, typename T>
 void conv_transpose2d_forward(ConvolutionParameters<const T> layer, const Matrix<T>& in,
                               Matrix<T>& out, Matrix<T>& columns) {
+  detail::check_batch("conv_transpose2d_forward", in,
+                      layer.rows * detail::Windows<Geometry>::windows);
   const std::ptrdiff_t batch = in.cols();
   const ConstMatrixView<T> in_pixels{in.data(), layer.rows,
                                      detail::Windows<Geometry>::windows * batch};
@@ -178,6 +187,9 @@ template <typename Geometry, typename T>
 void conv_transpose2d_backward(ConvolutionParameters<const T> layer, const Matrix<T>& in,
                                const Matrix<T>& grad_out, ConvolutionParameters<T>* gradients,
                                Matrix<T>* grad_in, Matrix<T>& columns) {
+  using G = detail::Windows<Geometry>;
+  detail::check_batch("conv_transpose2d_backward", in, layer.rows * G::windows);
+  detail::check_gradient("conv_transpose2d_backward", grad_out, G::image_size, in.cols());
   const std::ptrdiff_t batch = grad_out.cols();
   im2col<Geometry>(grad_out.data(), batch, columns);
   if (gradients != nullptr) {

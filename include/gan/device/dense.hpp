@@ -25,8 +25,10 @@ struct DenseParameters {
 };
 
 /// out [out, batch] = W in [in, batch] + b.
+/// @throws std::invalid_argument unless `in` has layer.in rows and some columns
 template <typename T>
 void dense_forward(DenseParameters<const T> layer, const Matrix<T>& in, Matrix<T>& out) {
+  detail::check_batch("dense_forward", in, layer.in);
   out.resize(layer.out, in.cols());
   gemm<T>(Op::transpose, {layer.values, layer.in, layer.out}, Op::none, in.view(), T(1), T(0),
           out.view());
@@ -35,9 +37,12 @@ void dense_forward(DenseParameters<const T> layer, const Matrix<T>& in, Matrix<T
 
 /// Adds dL/dW and dL/db to `gradients` (in the parameters' layout) when it is given, and
 /// writes dL/din to *grad_in when that is given, for the forward pass that read `in`.
+/// @throws std::invalid_argument unless `in` and `grad_out` fit the layer and each other
 template <typename T>
 void dense_backward(DenseParameters<const T> layer, const Matrix<T>& in, const Matrix<T>& grad_out,
                     DenseParameters<T>* gradients, Matrix<T>* grad_in) {
+  detail::check_batch("dense_backward", in, layer.in);
+  detail::check_gradient("dense_backward", grad_out, layer.out, in.cols());
   if (gradients != nullptr) {
     // dL/dW = grad_out in^T, [out, in]; its row-major storage is the column-major
     // dL/dW^T = in grad_out^T, [in, out].

@@ -62,9 +62,11 @@ void apply_activation(const Function& function, const Matrix<T>& in, Matrix<T>& 
 
 /// grad_in = grad_out * f'(x), value by value, from the activation's output y = f(x).
 /// `grad_in` may be `grad_out` itself.
+/// @throws std::invalid_argument unless `grad_out` has the shape of `out`
 template <typename Function, typename T>
 void activation_gradient(const Function& function, const Matrix<T>& out, const Matrix<T>& grad_out,
                          Matrix<T>& grad_in) {
+  detail::check_gradient("activation_gradient", grad_out, out.rows(), out.cols());
   if (&grad_in != &grad_out) grad_in.resize(out.rows(), out.cols());
   thrust::transform(out.begin(), out.end(), grad_out.begin(), grad_in.begin(),
                     detail::GradientOf<Function, T>{function});

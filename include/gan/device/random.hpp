@@ -14,10 +14,13 @@
 namespace gan::device {
 namespace detail {
 
-/// Value i of a run of draws that each read `outputs_per_value` outputs of the stream
-/// (seed, position): the outputs from position + i * outputs_per_value on. Every value is
-/// computed from the counter alone, so the values do not depend on which thread computes
-/// which, and they are the values gan::Rng gives when it draws them one after another.
+/// Value i of a run of draws that each read a fixed number of outputs of the stream (seed,
+/// position): 4 for a normal draw, 2 for a uniform one, from position + i * that number on.
+/// Every value is computed from the counter alone, so the values do not depend on which
+/// thread computes which, and they are the values gan::Rng gives when it draws them one after
+/// another: bit for bit on Thrust's CPU systems and, for uniform draws, under CUDA; normal
+/// draws under CUDA may differ in the last bit or two of the double (CUDA's log and cos are
+/// not correctly rounded), which rounding to float almost always hides.
 template <typename T, bool Normal>
 struct StreamDraw {
   std::uint64_t seed;
@@ -33,9 +36,9 @@ struct StreamDraw {
           Philox::output(seed, first + 2), Philox::output(seed, first + 3)));
     } else {
       const std::uint64_t first = position + 2 * i;
-      return static_cast<T>(low +
-                            width * gan::detail::uniform_from(Philox::output(seed, first),
-                                                              Philox::output(seed, first + 1)));
+      return static_cast<T>(gan::detail::affine(
+          low, width,
+          gan::detail::uniform_from(Philox::output(seed, first), Philox::output(seed, first + 1))));
     }
   }
 };
@@ -53,8 +56,8 @@ void fill_from_stream(Matrix<T>& values, Rng& rng, double low, double width) {
 }  // namespace detail
 
 /// Fills `values` with standard normal draws from `rng`, in column-major order, and advances
-/// it past them: the same values, and the same stream position afterwards, as
-/// rng.normal() called values.size() times.
+/// it past them: the same values (see detail::StreamDraw for CUDA's last bits), and the same
+/// stream position afterwards, as rng.normal() called values.size() times.
 template <typename T>
 void fill_normal(Matrix<T>& values, Rng& rng) {
   detail::fill_from_stream<T, true>(values, rng, 0.0, 0.0);

@@ -161,8 +161,12 @@ struct BatchNorm {
   /// The layer bound to a scalar type: views into the network's parameter, gradient and
   /// state buffers, and scratch space of its own.
   ///
-  /// @note A bound layer runs one pass at a time: all passes share its scratch space. A pass
-  ///       runs on the calling thread.
+  /// @note A bound layer runs one pass at a time: all passes share its scratch space.
+  ///
+  /// Threads split a pass by samples, as the convolutions around the layer do, so that each
+  /// thread reads the images it has just computed. The sums behind the statistics are taken
+  /// per chunk of kSamplesPerChunk samples and then added chunk after chunk, so their
+  /// rounding depends on the batch, never on the thread count.
   template <typename Scalar, typename InputShape>
   class Layer {
     // Naming the output shape checks the channel count, also for a layer bound directly.

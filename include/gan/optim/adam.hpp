@@ -76,8 +76,7 @@ class Adam {
         "Adam::step: parameter count differs from the one the optimizer was made for");
     GAN_ASSERT(partition.end() <= first_moment_.size(),
                "Adam::step: the partition reaches past the parameters (another network's?)");
-    ++steps_;
-    const StepConstants constants = step_constants();
+    const StepConstants constants = advance();
     const Scalar rate = constants.rate;
     const Scalar inverse_root2 = constants.inverse_root2;
     const Scalar epsilon = constants.epsilon;
@@ -113,13 +112,22 @@ class Adam {
     Scalar beta1;
     Scalar beta2;
   };
+  /// @pre at least one step counted (steps() > 0): the bias corrections of step 0 divide by 0
   StepConstants step_constants() const {
+    GAN_ASSERT(steps_ > 0, "Adam::step_constants: no step counted yet");
     const auto& h = hyperparameters_;
     const double t = static_cast<double>(steps_);
     return {static_cast<Scalar>(h.learning_rate / (1.0 - std::pow(h.beta1, t))),
             static_cast<Scalar>(1.0 / std::sqrt(1.0 - std::pow(h.beta2, t))),
             static_cast<Scalar>(h.epsilon), static_cast<Scalar>(h.beta1),
             static_cast<Scalar>(h.beta2)};
+  }
+
+  /// Counts one more step and returns its constants, for an update made elsewhere (the
+  /// device's, device/adam.hpp); step() calls it too.
+  StepConstants advance() {
+    ++steps_;
+    return step_constants();
   }
 
   const Hyperparameters& hyperparameters() const noexcept { return hyperparameters_; }

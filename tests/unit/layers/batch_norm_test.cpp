@@ -706,6 +706,13 @@ PassResults passes_on_threads(int threads, Eigen::Index batch) {
 // Batches large enough for threads: DCGAN-sized images (one sample per chunk), a batch whose
 // last chunk is short for dense features (16 samples per chunk), and one that splits unevenly.
 BOOST_AUTO_TEST_CASE(any_thread_count_gives_one_threads_bits) {
+#ifdef _OPENMP
+  // The cases after this one run with the thread count they started with.
+  struct RestoreThreads {
+    int threads = omp_get_max_threads();
+    ~RestoreThreads() { omp_set_num_threads(threads); }
+  } restore;
+#endif
   const auto check = [](auto run, Eigen::Index batch) {
     const PassResults one = run(1, batch);
     for (const int threads : {2, 3}) {
