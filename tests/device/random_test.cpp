@@ -62,3 +62,12 @@ BOOST_AUTO_TEST_CASE(philox_output_reads_any_position_of_the_stream) {
   for (std::uint64_t position = 0; position < 11; ++position)
     BOOST_TEST(gan::Philox::output(0x123456789abcdefULL, position) == rng.next_u32());
 }
+
+BOOST_AUTO_TEST_CASE(philox_four_outputs_are_four_consecutive_outputs_from_any_position) {
+  for (std::uint64_t position = 0; position < 9; ++position) {
+    std::uint32_t four[4] = {};
+    gan::Philox::four_outputs(99, position, four);
+    for (std::uint64_t i = 0; i < 4; ++i)
+      BOOST_TEST(four[i] == gan::Philox::output(99, position + i));
+  }
+}

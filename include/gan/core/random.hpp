@@ -33,23 +33,36 @@ class Philox {
   /// for any position, in any order.
   GAN_HOST_DEVICE static constexpr std::uint32_t output(std::uint64_t seed,
                                                         std::uint64_t position) {
-    const std::uint64_t block = position / 4;
-    std::uint32_t c0 = static_cast<std::uint32_t>(block);
-    std::uint32_t c1 = static_cast<std::uint32_t>(block >> 32);
-    std::uint32_t c2 = 0;
-    std::uint32_t c3 = 0;
-    rounds(c0, c1, c2, c3, static_cast<std::uint32_t>(seed),
-           static_cast<std::uint32_t>(seed >> 32));
-    switch (position % 4) {
-      case 0:
-        return c0;
-      case 1:
-        return c1;
-      case 2:
-        return c2;
-      default:
-        return c3;
+    std::uint32_t lanes[4] = {};
+    block(seed, position / 4, lanes);
+    return lanes[position % 4];
+  }
+
+  /// Outputs position to position + 3 of the stream under `seed` into `values`: one block's
+  /// work where `position` starts a block, two otherwise (a normal draw reads four).
+  GAN_HOST_DEVICE static constexpr void four_outputs(std::uint64_t seed, std::uint64_t position,
+                                                     std::uint32_t (&values)[4]) {
+    std::uint32_t first[4] = {};
+    block(seed, position / 4, first);
+    const auto lane = static_cast<int>(position % 4);
+    if (lane == 0) {
+      for (int i = 0; i < 4; ++i) values[i] = first[i];
+      return;
     }
+    std::uint32_t second[4] = {};
+    block(seed, position / 4 + 1, second);
+    for (int i = 0; i < 4; ++i) values[i] = lane + i < 4 ? first[lane + i] : second[lane + i - 4];
+  }
+
+  /// The four outputs of block `counter` (outputs 4 * counter to 4 * counter + 3).
+  GAN_HOST_DEVICE static constexpr void block(std::uint64_t seed, std::uint64_t counter,
+                                              std::uint32_t (&lanes)[4]) {
+    lanes[0] = static_cast<std::uint32_t>(counter);
+    lanes[1] = static_cast<std::uint32_t>(counter >> 32);
+    lanes[2] = 0;
+    lanes[3] = 0;
+    rounds(lanes[0], lanes[1], lanes[2], lanes[3], static_cast<std::uint32_t>(seed),
+           static_cast<std::uint32_t>(seed >> 32));
   }
 
  private:

@@ -30,10 +30,9 @@ struct StreamDraw {
 
   GAN_HOST_DEVICE T operator()(std::uint64_t i) const {
     if constexpr (Normal) {
-      const std::uint64_t first = position + 4 * i;
-      return static_cast<T>(gan::detail::normal_from(
-          Philox::output(seed, first), Philox::output(seed, first + 1),
-          Philox::output(seed, first + 2), Philox::output(seed, first + 3)));
+      std::uint32_t bits[4] = {};
+      Philox::four_outputs(seed, position + 4 * i, bits);
+      return static_cast<T>(gan::detail::normal_from(bits[0], bits[1], bits[2], bits[3]));
     } else {
       const std::uint64_t first = position + 2 * i;
       return static_cast<T>(gan::detail::affine(
