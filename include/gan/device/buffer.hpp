@@ -65,7 +65,8 @@ class Buffer {
     }
   }
 
-  /// The raw device address of the first value, for kernels and cuBLAS; null when empty.
+  /// The raw device address of the first value, for kernels and cuBLAS (null for a buffer
+  /// that has never held a value).
   T* data() noexcept { return thrust::raw_pointer_cast(values_.data()); }
   const T* data() const noexcept { return thrust::raw_pointer_cast(values_.data()); }
 
