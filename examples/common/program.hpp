@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -85,19 +86,30 @@ inline void set_threads(int threads) {
   Eigen::setNbThreads(threads);
 }
 
+/// The error for a value under metadata `key` of a checkpoint that no run of the MNIST
+/// examples writes (a damaged or crafted file whose checksum still holds).
+inline gan::CheckpointError bad_metadata(const std::filesystem::path& file, std::string_view key,
+                                         std::string_view expected, std::string_view found) {
+  return gan::CheckpointError(gan::message("checkpoint '", file.string(), "': expected ", expected,
+                                           " under metadata '", key, "', got '", found, "'"));
+}
+
+/// The whole number under metadata `key`, at least `minimum`.
 inline std::uint64_t metadata_number(const std::map<std::string, std::string>& metadata,
-                                     const std::string& key, const std::filesystem::path& file) {
+                                     const std::string& key, const std::filesystem::path& file,
+                                     std::uint64_t minimum = 0) {
   const auto it = metadata.find(key);
-  std::uint64_t value = 0;
-  if (it == metadata.end() ||
-      std::from_chars(it->second.data(), it->second.data() + it->second.size(), value).ec !=
-          std::errc())
+  if (it == metadata.end())
     throw gan::CheckpointError(gan::message("checkpoint '", file.string(),
-                                            "': expected a number "
-                                            "under metadata '",
-                                            key,
-                                            "', found none; it was not "
-                                            "written by an MNIST example"));
+                                            "': expected a number under metadata '", key,
+                                            "', found none; it was not written by an MNIST "
+                                            "example"));
+  const std::string& text = it->second;
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size())
+    throw bad_metadata(file, key, "a whole number", text);
+  if (value < minimum) throw bad_metadata(file, key, gan::message("at least ", minimum), text);
   return value;
 }
 
@@ -120,14 +132,15 @@ RunState resume_if_asked(Trainer& trainer, const Options& options) {
     return state;
   }
   const auto metadata = trainer.load_checkpoint(*options.resume);
-  const auto number = [&](const char* key) {
-    return metadata_number(metadata, key, *options.resume);
+  const auto number = [&](const char* key, std::uint64_t minimum = 0) {
+    return metadata_number(metadata, key, *options.resume, minimum);
   };
   state.position = {number("position.epoch"), static_cast<std::size_t>(number("position.batch"))};
   state.seed = resumed_value(options.seed, number("seed"), "--seed");
-  state.batch_size = resumed_value(options.batch_size,
-                                   static_cast<std::size_t>(number("batch_size")), "--batch-size");
-  state.data_count = number("data.count");
+  state.batch_size = resumed_value(
+      options.batch_size, static_cast<std::size_t>(number("batch_size", 1)), "--batch-size");
+  // A count of 0 would switch off the check that the run resumes on the same data.
+  state.data_count = number("data.count", 1);
   std::cout << "resumed from " << options.resume->string() << " at epoch " << state.position.epoch
             << ", step " << trainer.steps() << std::endl;
   return state;
@@ -166,25 +179,32 @@ inline Options with_checkpoint_settings(const Options& options) {
                                               "example of this version"));
     return reader.get_text(name);
   };
-  const auto take = [&](const char* flag, const char* key, auto& value) {
+  // Each saved setting must be one the flag itself accepts, or the run would fail later
+  // (or divide by zero) with the flag blamed for a value the command line never gave.
+  const auto take = [&](const char* flag, const char* key, auto& value, auto valid,
+                        std::string_view expected) {
     using Value = std::remove_reference_t<decltype(value)>;
     const std::string saved_text = text(key);
     Value saved{};
     const auto [end, error] =
         std::from_chars(saved_text.data(), saved_text.data() + saved_text.size(), saved);
-    if (error != std::errc() || end != saved_text.data() + saved_text.size())
-      throw gan::CheckpointError(gan::message("'", options.resume->string(),
-                                              "': expected a number for the setting '", key,
-                                              "', got '", saved_text, "'"));
+    if (error != std::errc() || end != saved_text.data() + saved_text.size() || !valid(saved))
+      throw bad_metadata(*options.resume, key, expected, saved_text);
     if (!options.given.contains(flag))
       value = saved;
     else if (value != saved)
       std::cout << flag << " " << value << " replaces the checkpoint's " << saved << std::endl;
   };
-  take("--k", "k", settings.discriminator_steps);
-  take("--g-lr", "g_lr", settings.generator_learning_rate);
-  take("--d-lr", "d_lr", settings.discriminator_learning_rate);
-  take("--g-average", "g_average", settings.generator_average_decay);
+  const auto positive = [](double value) { return std::isfinite(value) && value > 0; };
+  take(
+      "--k", "k", settings.discriminator_steps, [](std::size_t k) { return k >= 1 && k <= kMaxK; },
+      gan::message("a whole number from 1 to ", kMaxK));
+  take("--g-lr", "g_lr", settings.generator_learning_rate, positive, "a positive finite number");
+  take("--d-lr", "d_lr", settings.discriminator_learning_rate, positive,
+       "a positive finite number");
+  take(
+      "--g-average", "g_average", settings.generator_average_decay,
+      [](double decay) { return decay >= 0 && decay < 1; }, "a number in [0, 1)");
   return settings;
 }
 
@@ -241,11 +261,23 @@ inline gan::data::Dataset<float> load_data(const Options& options, RunState& sta
   // A generator step takes k batches; more than an epoch holds would skip whole epochs in one
   // step, past --epochs and their checkpoints.
   const std::size_t batches_per_epoch = images.count / state.batch_size;
+  if (options.discriminator_steps > batches_per_epoch && options.resume &&
+      !options.given.contains("--k"))
+    throw gan::CheckpointError(
+        gan::message("checkpoint '", options.resume->string(), "': expected at most the ",
+                     batches_per_epoch, " batches of one epoch (", images.count, " images in '",
+                     files.images.string(), "' in batches of ", state.batch_size,
+                     ") under metadata 'k', got '", options.discriminator_steps, "'"));
   if (options.discriminator_steps > batches_per_epoch)
     throw UsageError(gan::message("--k: expected at most the ", batches_per_epoch,
                                   " batches of one epoch (", images.count, " images in '",
                                   files.images.string(), "' in batches of ", state.batch_size,
                                   "), got ", options.discriminator_steps));
+  if (state.position.batch >= batches_per_epoch)
+    throw gan::CheckpointError(gan::message("checkpoint '", options.resume->string(),
+                                            "': expected a batch below the ", batches_per_epoch,
+                                            " of one epoch under metadata 'position.batch', got '",
+                                            state.position.batch, "'"));
   state.data_count = images.count;
   std::cout << "loaded " << images.count << " images from " << files.images.string() << " and "
             << files.labels.string() << std::endl;

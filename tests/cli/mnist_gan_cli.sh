@@ -55,6 +55,30 @@ expect_no_output_folder() {
   [[ ! -e "$work/out" ]] || fail "expected no output folder after a refused run, got: $(ls -R "$work/out")"
 }
 
+# Sets the text entry $2 of checkpoint $1 to $3 and recomputes the checksum, as a crafted or
+# damaged-then-"repaired" file would have it; the layout is in include/gan/io/checkpoint.hpp.
+rewrite_entry() {
+  python3 - "$@" <<'PYTHON' || fail "could not rewrite $2 in $1"
+import struct, sys, zlib
+path, key, value = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
+data = open(path, "rb").read()[:-4]
+count = struct.unpack_from("<I", data, 12)[0]
+out, at = bytearray(data[:16]), 16
+for _ in range(count):
+    key_size = struct.unpack_from("<I", data, at)[0]
+    name = data[at + 4:at + 4 + key_size]
+    kind = data[at + 4 + key_size]
+    size = struct.unpack_from("<Q", data, at + 5 + key_size)[0]
+    payload = data[at + 13 + key_size:at + 13 + key_size + size]
+    if name == key:
+        payload = value
+    out += struct.pack("<I", key_size) + name + bytes([kind]) + struct.pack("<Q", len(payload))
+    out += payload
+    at += 13 + key_size + size
+open(path, "wb").write(out + struct.pack("<I", zlib.crc32(out)))
+PYTHON
+}
+
 train_one_epoch() {
   make_data "$work/data"
   "$program" --data "$work/data" --out "$work/run" --epochs 1 --batch-size 10 --threads 1 \
@@ -405,6 +429,26 @@ case "$case_name" in
     expected_status=2 expected_message="--samples-out: expected a file, got .*which is a folder"
     expect_failure --data "$work/data" --out "$work/out" --epochs 1 --samples 3 \
       --samples-out "$work/folder"
+    expect_no_output_folder ;;
+  checkpoint_settings_out_of_range_are_refused)
+    # A checkpoint with a valid checksum but a value no run writes: once a SIGFPE (batch size
+    # 0), a message blaming --k for a value the command line never gave, and no data check.
+    train_one_epoch
+    expected_status=1
+    for entry in batch_size=0 k=0 k=100000 g_lr=-1 d_lr=nan g_average=1 data.count=0 \
+      position.batch=99 seed=x; do
+      cp "$work/run/checkpoint.gan" "$work/bad.gan"
+      rewrite_entry "$work/bad.gan" "metadata.${entry%%=*}" "${entry#*=}"
+      expected_message="checkpoint '$work/bad.gan': expected .* under metadata "
+      expected_message+="'${entry%%=*}', got '${entry#*=}'"
+      expect_failure --data "$work/data" --out "$work/out" --epochs 3 --resume "$work/bad.gan"
+      expect_no_output_folder
+    done
+    cp "$work/run/checkpoint.gan" "$work/bad.gan"
+    rewrite_entry "$work/bad.gan" metadata.k 20
+    expected_message="checkpoint '$work/bad.gan': expected at most the 10 batches of one epoch "
+    expected_message+=".* under metadata 'k', got '20'"
+    expect_failure --data "$work/data" --out "$work/out" --epochs 3 --resume "$work/bad.gan"
     expect_no_output_folder ;;
   *)
     fail "unknown case" ;;
