@@ -298,10 +298,27 @@ inline bool same_file(const std::filesystem::path& a, const std::filesystem::pat
   return !error && canonical_a == canonical_b;
 }
 
+/// Whether the CSV log at `log_path` can be continued by a run resumed at step `steps`: its
+/// rows begin at step 1 and go on one step at a time at least to `steps`.
+inline bool log_reaches(const std::filesystem::path& log_path, std::uint64_t steps) {
+  std::ifstream in(log_path);
+  std::string line;
+  std::getline(in, line);  // the header
+  std::uint64_t expected = 1;
+  while (expected <= steps && std::getline(in, line)) {
+    std::uint64_t step = 0;
+    std::from_chars(line.data(), line.data() + line.size(), step);
+    if (step != expected++) return false;
+  }
+  return expected > steps;
+}
+
 /// Refuses, before anything is read or written, to start a new run over a previous one, to
-/// resume a run into the folder of another (or of a later checkpoint of the same run), and to
-/// train for an epoch before finding that an output file cannot be written.
-inline void check_output_folder(const Options& options) {
+/// resume a run into the folder of another (or of a later checkpoint of the same run), to
+/// splice a resumed run's rows onto a log that is not its own, and to train for an epoch
+/// before finding that an output file cannot be written.
+/// @param resumed_steps the step count of the checkpoint being resumed
+inline void check_output_folder(const Options& options, std::uint64_t resumed_steps) {
   const auto checkpoint = options.out_dir / "checkpoint.gan";
   if (std::filesystem::exists(options.out_dir) && !std::filesystem::is_directory(options.out_dir))
     throw UsageError(gan::message("--out: expected a folder, got '", options.out_dir.string(),
@@ -322,6 +339,17 @@ inline void check_output_folder(const Options& options) {
     if (std::filesystem::is_directory(options.out_dir / name))
       throw UsageError(gan::message("--out: expected '", (options.out_dir / name).string(),
                                     "' to be a file or absent, got a folder"));
+  // A log left by a run killed before its first checkpoint, or by another run, would get the
+  // resumed rows appended to its own: rows 1, 2, 3 then 9, 10, ... Without a log, the
+  // resumed run starts a new one at the step after its checkpoint.
+  const auto log = options.out_dir / "log.csv";
+  if (options.resume && std::filesystem::is_regular_file(log) &&
+      !(same_file(checkpoint, *options.resume) && log_reaches(log, resumed_steps)))
+    throw UsageError(gan::message(
+        "--out: expected a log.csv that the checkpoint being resumed continues (rows of steps 1 "
+        "to ", resumed_steps, " beside ", options.resume->string(), "), got '", log.string(),
+        "', which belongs to another run or ends before the checkpoint; move it away to start "
+        "a new log at step ", resumed_steps + 1, ", or choose another --out"));
 }
 
 /// The folders and files a run creates in --out, removed again if the run fails before its
@@ -386,7 +414,8 @@ inline void keep_log_rows_up_to(const std::filesystem::path& log_path, std::uint
 }
 
 /// Opens the run's CSV log: a resumed run keeps the rows of its log up to its checkpoint and
-/// appends to them; a new run starts the log afresh.
+/// appends to them (check_output_folder() made sure the log is the checkpoint's); a new run,
+/// and a resumed one without a log, starts the log afresh.
 /// @return whether the rows are appended (the log then has its header already)
 inline bool open_log(std::ofstream& log, const Options& options, std::uint64_t steps,
                      NewOutputs& outputs) {
@@ -556,7 +585,7 @@ void run(const Options& options) {
   if (options.samples_out) check_samples_out(options);
   std::optional<std::filesystem::path> checkpoint = options.resume;
   if (state.position.epoch < options.epochs) {
-    check_output_folder(options);
+    check_output_folder(options, trainer.steps());
     train(trainer, options, state);
     checkpoint = options.out_dir / "checkpoint.gan";
   } else if (options.epochs > 0) {

@@ -450,6 +450,30 @@ case "$case_name" in
     expected_message+=".* under metadata 'k', got '20'"
     expect_failure --data "$work/data" --out "$work/out" --epochs 3 --resume "$work/bad.gan"
     expect_no_output_folder ;;
+  resumed_log_is_never_spliced_onto_another)
+    # A log.csv left by a run killed before its first checkpoint once got the resumed rows
+    # appended to its own: steps 1, 2, 3, then 11 to 20.
+    train_one_epoch
+    mkdir "$work/other"
+    head -n 4 "$work/run/log.csv" >"$work/other/log.csv"
+    cp "$work/other/log.csv" "$work/short.csv"
+    expected_status=2
+    expected_message="--out: expected a log.csv that the checkpoint being resumed continues "
+    expected_message+=".*got '$work/other/log.csv'.*start a new log at step 11"
+    expect_failure --data "$work/data" --out "$work/other" --epochs 2 \
+      --resume "$work/run/checkpoint.gan"
+    cmp -s "$work/other/log.csv" "$work/short.csv" || fail "the refused log was changed"
+    # The checkpoint's own folder, with a log that ends before the checkpoint.
+    cp "$work/short.csv" "$work/run/log.csv"
+    expected_message="--out: expected a log.csv .*got '$work/run/log.csv'"
+    expect_failure --data "$work/data" --out "$work/run" --epochs 2 \
+      --resume "$work/run/checkpoint.gan"
+    # Without a log, the resumed run starts one at the step after its checkpoint.
+    rm "$work/other/log.csv"
+    "$program" --data "$work/data" --out "$work/other" --epochs 2 --threads 1 \
+      --resume "$work/run/checkpoint.gan" >/dev/null || fail "resuming into a new folder failed"
+    [[ "$(cut -d, -f1 "$work/other/log.csv" | tail -n +2 | tr '\n' ' ')" == \
+      "$(seq -s ' ' 11 20) " ]] || fail "expected steps 11 to 20 in the new log" ;;
   *)
     fail "unknown case" ;;
 esac
