@@ -24,12 +24,17 @@
 #include <omp.h>
 #endif
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -298,6 +303,18 @@ inline bool same_file(const std::filesystem::path& a, const std::filesystem::pat
   return !error && canonical_a == canonical_b;
 }
 
+/// Why a file cannot be written at `file`, or nothing when it can: probed by creating and
+/// removing a temporary beside it, as every output is written (gan/io/atomic_write.hpp), so
+/// that a run finds out before training instead of after it.
+inline std::optional<std::string> why_not_writable(const std::filesystem::path& file) {
+  const std::string probe = file.string() + gan::detail::temporary_suffix();
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return std::strerror(errno);
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return std::nullopt;
+}
+
 /// Whether the CSV log at `log_path` can be continued by a run resumed at step `steps`: its
 /// rows begin at step 1 and go on one step at a time at least to `steps`.
 inline bool log_reaches(const std::filesystem::path& log_path, std::uint64_t steps) {
@@ -347,9 +364,11 @@ inline void check_output_folder(const Options& options, std::uint64_t resumed_st
       !(same_file(checkpoint, *options.resume) && log_reaches(log, resumed_steps)))
     throw UsageError(gan::message(
         "--out: expected a log.csv that the checkpoint being resumed continues (rows of steps 1 "
-        "to ", resumed_steps, " beside ", options.resume->string(), "), got '", log.string(),
+        "to ",
+        resumed_steps, " beside ", options.resume->string(), "), got '", log.string(),
         "', which belongs to another run or ends before the checkpoint; move it away to start "
-        "a new log at step ", resumed_steps + 1, ", or choose another --out"));
+        "a new log at step ",
+        resumed_steps + 1, ", or choose another --out"));
 }
 
 /// The folders and files a run creates in --out, removed again if the run fails before its
@@ -358,8 +377,9 @@ inline void check_output_folder(const Options& options, std::uint64_t resumed_st
 /// the log and the grids belong to a run that can be resumed.
 class NewOutputs {
  public:
-  /// Creates --out and its samples/ folder where they are missing.
-  /// @throws gan::Error naming the folder that could not be created
+  /// Creates --out and its samples/ folder where they are missing, and checks that files can
+  /// be created in both (the destructor removes what it made, if that fails).
+  /// @throws gan::Error naming the folder that could not be created or written to
   explicit NewOutputs(const Options& options) {
     const auto samples = options.out_dir / "samples";
     // The folders that do not exist yet, innermost first; create_directories makes them all.
@@ -375,16 +395,20 @@ class NewOutputs {
       throw gan::Error(gan::message("--out: could not create the folder '", samples.string(),
                                     "': ", error.message()));
     created_.assign(missing.rbegin(), missing.rend());
+    for (const auto& file : {options.out_dir / "checkpoint.gan", samples / "epoch-001.png"})
+      if (const auto reason = why_not_writable(file)) {
+        remove_created();
+        throw gan::Error(gan::message("--out: expected a folder this run can write to, got '",
+                                      file.parent_path().string(),
+                                      "', where creating a file "
+                                      "failed: ",
+                                      *reason));
+      }
   }
   NewOutputs(const NewOutputs&) = delete;
   NewOutputs& operator=(const NewOutputs&) = delete;
 
-  ~NewOutputs() {
-    // Innermost first; a folder is removed only if empty, so nothing else in it is lost.
-    std::error_code ignored;
-    for (auto it = created_.rbegin(); it != created_.rend(); ++it)
-      std::filesystem::remove(*it, ignored);
-  }
+  ~NewOutputs() { remove_created(); }
 
   /// Notes `file`, about to be written, as this run's if it does not exist yet.
   void note(const std::filesystem::path& file) {
@@ -395,6 +419,14 @@ class NewOutputs {
   void keep() noexcept { created_.clear(); }
 
  private:
+  void remove_created() noexcept {
+    // Innermost first; a folder is removed only if empty, so nothing else in it is lost.
+    std::error_code ignored;
+    for (auto it = created_.rbegin(); it != created_.rend(); ++it)
+      std::filesystem::remove(*it, ignored);
+    created_.clear();
+  }
+
   std::vector<std::filesystem::path> created_;  // outermost first
 };
 
@@ -426,6 +458,21 @@ inline bool open_log(std::ofstream& log, const Options& options, std::uint64_t s
   log.open(path, append ? std::ios::app : std::ios::trunc);
   if (!log) throw gan::Error(gan::message("could not open '", path.string(), "' for writing"));
   return append;
+}
+
+/// Runs `write`, which writes an output once `checkpoint` is saved; a failure says that the
+/// checkpoint is kept and how to go on from it, so that a full disk late in a long run does
+/// not read as a lost run.
+template <typename Write>
+void write_after_checkpoint(const std::filesystem::path& checkpoint, Write&& write) {
+  try {
+    write();
+  } catch (const gan::Error& error) {
+    throw gan::Error(gan::message(
+        error.what(), "\nThe checkpoint ", checkpoint.string(), " holds every step so far and ",
+        "was kept: continue with --resume ", checkpoint.string(), ", or sample from it with ",
+        "--epochs 0 --resume ", checkpoint.string(), " --samples N --samples-out FILE"));
+  }
 }
 
 /// The Interrupted that ends a run stopped between two steps; `checkpoint` holds every step.
@@ -503,7 +550,7 @@ void train(Trainer& trainer, const Options& options, RunState& state) {
     if (at.epoch == epoch_before) continue;
     save();
     // The grid follows a checkpoint that worked.
-    save_grid(trainer, grid_noise, options, at.epoch);
+    write_after_checkpoint(*checkpoint, [&] { save_grid(trainer, grid_noise, options, at.epoch); });
     std::cout << "epoch " << at.epoch << "/" << options.epochs << " done at step "
               << trainer.steps() << ": " << (options.out_dir / "samples.png").string() << ", "
               << (options.out_dir / "checkpoint.gan").string() << std::endl;
@@ -551,6 +598,10 @@ inline void check_samples_out(const Options& options) {
         gan::message("--samples-out: expected a file in an existing folder, got '", file.string(),
                      "', whose folder '", folder.string(), "' ",
                      std::filesystem::exists(folder) ? "is a file" : "does not exist"));
+  if (const auto reason = why_not_writable(file))
+    throw UsageError(gan::message("--samples-out: expected a file that can be written, got '",
+                                  file.string(),
+                                  "', beside which creating a file failed: ", *reason));
   std::vector<std::filesystem::path> taken = {options.out_dir / "checkpoint.gan",
                                               options.out_dir / "log.csv",
                                               options.out_dir / "samples.png"};
@@ -593,7 +644,11 @@ void run(const Options& options) {
               << " epochs done and --epochs is " << options.epochs
               << "; give a larger --epochs to continue" << std::endl;
   }
-  if (options.samples > 0) write_samples(trainer, options, state, checkpoint);
+  if (options.samples > 0 && checkpoint != options.resume)
+    write_after_checkpoint(*checkpoint,
+                           [&] { write_samples(trainer, options, state, checkpoint); });
+  else if (options.samples > 0)
+    write_samples(trainer, options, state, checkpoint);
 }
 
 /// The loss named by --loss; on --resume without --loss, the one the checkpoint was trained

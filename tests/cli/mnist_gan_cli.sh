@@ -474,6 +474,23 @@ case "$case_name" in
       --resume "$work/run/checkpoint.gan" >/dev/null || fail "resuming into a new folder failed"
     [[ "$(cut -d, -f1 "$work/other/log.csv" | tail -n +2 | tr '\n' ' ')" == \
       "$(seq -s ' ' 11 20) " ]] || fail "expected steps 11 to 20 in the new log" ;;
+  unwritable_outputs_are_refused_before_training)
+    # Both were once found only after training: --samples-out after the whole run, and the
+    # samples/ folder after the first epoch's checkpoint. /proc takes no new files, even as root.
+    make_data "$work/data"
+    expected_status=2
+    expected_message="--samples-out: expected a file that can be written, got '/proc/s.idx', "
+    expected_message+="beside which creating a file failed: [A-Z]"
+    expect_failure --data "$work/data" --out "$work/out" --epochs 1 --batch-size 10 \
+      --samples 3 --samples-out /proc/s.idx
+    expect_no_output_folder
+    mkdir "$work/out"
+    ln -s /proc "$work/out/samples"
+    expected_status=1
+    expected_message="--out: expected a folder this run can write to, got '$work/out/samples', "
+    expected_message+="where creating a file failed: [A-Z]"
+    expect_failure --data "$work/data" --out "$work/out" --epochs 1 --batch-size 10
+    [[ "$(ls "$work/out")" == samples ]] || fail "the refused run wrote: $(ls "$work/out")" ;;
   *)
     fail "unknown case" ;;
 esac
