@@ -193,6 +193,21 @@ struct BatchNorm {
     /// Points the layer at its slice of the network's flat state buffer.
     void bind_state(Scalar* state) { state_ = state; }
 
+    /// Checks running state read from outside the layer (a checkpoint) before it is used:
+    /// every running variance must be at least 0, or inference takes the root of a negative
+    /// number and every sample comes out NaN (black images).
+    /// @param state this layer's state_count values: running means, then running variances
+    /// @param first_index the index of state[0] in the flat vector it came from, for the message
+    /// @return the first bad value as "expected ..., got ...", or an empty string
+    static std::string check_state(const Scalar* state, std::size_t first_index) {
+      for (std::size_t channel = 0; channel < Channels; ++channel)
+        if (!(state[Channels + channel] >= 0))
+          return message("expected a running variance of at least 0 at index ",
+                         first_index + Channels + channel, " (BatchNorm<", Channels, ">, channel ",
+                         channel, "), got ", state[Channels + channel]);
+      return {};
+    }
+
     /// gamma 1, beta 0, running mean 0, running variance 1: the identity on a batch that is
     /// already normalised. Draws nothing.
     void initialize(Rng&) {

@@ -305,6 +305,25 @@ class Network<Sequential<Layers...>, Scalar> {
     return ConstVectorMap<Scalar>(state_.data(), state_count);
   }
 
+  /// Checks running state read from outside (a checkpoint) by the rules of the layers it
+  /// belongs to: each layer with state may declare `static std::string check_state(const
+  /// Scalar* state, std::size_t first_index)`, as BatchNorm does.
+  /// @param state state_count values, in the layout of state()
+  /// @return the first problem, "expected ..., got ..." with its index in `state`, or empty
+  static std::string check_state(ConstVectorRef<Scalar> state) {
+    std::string problem;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      const auto check = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
+        if constexpr (requires { LayerAt<J>::check_state(state.data(), std::size_t{}); })
+          if (problem.empty())
+            problem = LayerAt<J>::check_state(state.data() + kStateOffsets[J], kStateOffsets[J]);
+      };
+      (check(std::integral_constant<std::size_t, I>{}), ...);
+    }
+    (std::make_index_sequence<layer_count>{});
+    return problem;
+  }
+
   /// Layer I, bound to this network's buffers (e.g. layer<0>().weights() of a Dense layer).
   template <std::size_t I>
   auto& layer() noexcept {

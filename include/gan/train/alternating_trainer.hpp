@@ -309,8 +309,9 @@ class AlternatingTrainer {
   /// change its learning rates) and take their state from the file.
   /// @return the metadata saved with the checkpoint
   /// @throws CheckpointError if the file is unreadable, damaged, holds another architecture,
-  ///         loss, optimizer, prior or scalar type, or a parameter or optimizer value that is
-  ///         not finite; the trainer is then left unchanged
+  ///         loss, optimizer, prior or scalar type, a parameter or optimizer value that is
+  ///         not finite, or running state its layer refuses (Network::check_state: a
+  ///         negative batch-norm variance); the trainer is then left unchanged
   std::map<std::string, std::string> load_checkpoint(const std::filesystem::path& path) {
     const CheckpointReader reader(path);
     expect_text(reader, "kind", kCheckpointKind, "a checkpoint of gan::AlternatingTrainer");
@@ -342,6 +343,13 @@ class AlternatingTrainer {
     if constexpr (Discriminator::state_count > 0)
       discriminator_state =
           reader.get_finite_array<Scalar>("discriminator.state", Discriminator::state_count);
+    // Finite is not enough: a negative running variance makes every sample NaN.
+    if constexpr (Generator::state_count > 0) {
+      expect_valid_state<Generator>(reader, "generator.state", generator_state);
+      expect_valid_state<Generator>(reader, "generator.average.state", average_state);
+    }
+    if constexpr (Discriminator::state_count > 0)
+      expect_valid_state<Discriminator>(reader, "discriminator.state", discriminator_state);
     auto generator_optimizer = OptimizerType::restore(
         reader, "generator.optimizer", options_.generator_optimizer, Generator::parameter_count);
     auto discriminator_optimizer =
@@ -401,6 +409,13 @@ class AlternatingTrainer {
       auto average_state = averaged_generator_->state();
       average_state = decay * average_state + (Scalar(1) - decay) * generator_.state();
     }
+  }
+
+  template <typename Network>
+  static void expect_valid_state(const CheckpointReader& reader, const std::string& key,
+                                 const Vector<Scalar>& state) {
+    const std::string problem = Network::check_state(state);
+    if (!problem.empty()) reader.fail(message("entry '", key, "'"), problem);
   }
 
   static void expect_text(const CheckpointReader& reader, const std::string& key,

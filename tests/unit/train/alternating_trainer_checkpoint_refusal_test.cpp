@@ -255,6 +255,32 @@ BOOST_AUTO_TEST_CASE(checkpoint_with_a_value_that_is_not_finite_is_refused_namin
   }
 }
 
+BOOST_AUTO_TEST_CASE(negative_running_variance_is_refused_naming_the_entry_and_index) {
+  // Finite, yet loaded it once made every sample NaN: all-black images, and exit status 0.
+  using NormedGenerator = gan::Sequential<gan::Dense<3, 4>, gan::BatchNorm<4>, gan::Dense<4, 2>>;
+  using NormedTrainer = gan::AlternatingTrainer<NormedGenerator, Discriminator>;
+  TemporaryDirectory dir;
+  const fs::path path = dir.path() / "negative_variance.ckpt";
+  NormedTrainer source(options_with<NormedTrainer>(7));
+  source.generator().state()(4 + 2) = -0.5f;  // channel 2's running variance
+  source.save_checkpoint(path);
+  NormedTrainer target(options_with<NormedTrainer>(42));
+  const gan::Vector<float> state_before = target.generator().state();
+  try {
+    target.load_checkpoint(path);
+    BOOST_ERROR("loading '" << path.string() << "' did not throw");
+  } catch (const gan::CheckpointError& error) {
+    const std::string what = error.what();
+    BOOST_TEST_CONTEXT(what) {
+      for (const std::string& part : {path.string(), std::string("'generator.state'"),
+                                      std::string("running variance of at least 0 at index 6"),
+                                      std::string("channel 2"), std::string("got -0.5")})
+        BOOST_TEST(what.find(part) != std::string::npos, "expected part: " << part);
+    }
+  }
+  BOOST_TEST(bits(target.generator().state()) == bits(state_before), tt::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(missing_file_is_refused) {
   TemporaryDirectory dir;
   Target target;
