@@ -455,8 +455,12 @@ inline bool open_log(std::ofstream& log, const Options& options, std::uint64_t s
   const bool append = options.resume && std::filesystem::exists(path);
   if (append) keep_log_rows_up_to(path, steps);
   outputs.note(path);
+  errno = 0;
   log.open(path, append ? std::ios::app : std::ios::trunc);
-  if (!log) throw gan::Error(gan::message("could not open '", path.string(), "' for writing"));
+  if (!log)
+    throw gan::Error(gan::message(
+        "--out: expected a log file that can be written, got '", path.string(),
+        "', which could not be opened: ", errno ? std::strerror(errno) : "unknown reason"));
   return append;
 }
 
@@ -523,10 +527,13 @@ void train(Trainer& trainer, const Options& options, RunState& state) {
   // The log holds every row up to the checkpoint before the checkpoint exists, so that a
   // resumed run continues the log without gaps.
   const auto save = [&] {
+    errno = 0;
     log.flush();
     if (!log)
-      throw gan::Error(
-          gan::message("could not write '", (options.out_dir / "log.csv").string(), "'"));
+      throw gan::Error(gan::message(
+          "--out: expected the log '", (options.out_dir / "log.csv").string(),
+          "' to take its rows, got a failed write: ",
+          errno ? std::strerror(errno) : "unknown reason", "; the checkpoint was not updated"));
     save_checkpoint(trainer, state, options);
     outputs.keep();
     checkpoint = options.out_dir / "checkpoint.gan";

@@ -491,6 +491,21 @@ case "$case_name" in
     expected_message+="where creating a file failed: [A-Z]"
     expect_failure --data "$work/data" --out "$work/out" --epochs 1 --batch-size 10
     [[ "$(ls "$work/out")" == samples ]] || fail "the refused run wrote: $(ls "$work/out")" ;;
+  log_that_cannot_be_written_says_why)
+    # Once only "could not open 'w2/log.csv' for writing", with no reason.
+    make_data "$work/data"
+    mkdir "$work/out"
+    ln -s /proc/absent/log.csv "$work/out/log.csv"
+    expected_status=1
+    expected_message="--out: expected a log file that can be written, got '$work/out/log.csv', "
+    expected_message+="which could not be opened: No such file or directory"
+    expect_failure --data "$work/data" --out "$work/out" --epochs 1 --batch-size 10
+    # Opened, but every write fails (EIO), found when the first checkpoint flushes the log.
+    ln -sf /proc/version "$work/out/log.csv"
+    expected_message="--out: expected the log '$work/out/log.csv' to take its rows, got a "
+    expected_message+="failed write: Input/output error"
+    expect_failure --data "$work/data" --out "$work/out" --epochs 1 --batch-size 10
+    [[ ! -e "$work/out/checkpoint.gan" ]] || fail "a checkpoint was written without its log" ;;
   *)
     fail "unknown case" ;;
 esac
