@@ -34,6 +34,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -73,15 +74,32 @@ struct RunState {
   std::uint64_t data_count = 0;  // 0 until known
 };
 
+/// Refuses an OMP_NUM_THREADS that --threads would refuse: OpenMP only warns about a
+/// malformed or non-positive one and runs with every core. The first count of a list ("2,1"
+/// sets nested levels) is the one checked.
+inline void check_omp_num_threads() {
+  const char* value = std::getenv("OMP_NUM_THREADS");
+  if (value == nullptr) return;
+  std::string_view first(value);
+  first = first.substr(0, first.find(','));
+  // OpenMP allows spaces around each count.
+  first.remove_prefix(std::min(first.find_first_not_of(" \t"), first.size()));
+  first = first.substr(0, first.find_last_not_of(" \t") + 1);
+  try {
+    parse_integer<int>("OMP_NUM_THREADS", first, 1, kMaxThreads);
+  } catch (const UsageError& error) {
+    throw UsageError(gan::message(error.what(), " (from OMP_NUM_THREADS='", value,
+                                  "'; set it to a count from 1 to ", kMaxThreads,
+                                  ", or pass --threads N)"));
+  }
+}
+
 /// Uses --threads when given; otherwise OpenMP's own count (OMP_NUM_THREADS, else one per
-/// core), which is refused above kMaxThreads as the flag is.
+/// core), with OMP_NUM_THREADS checked as the flag is.
 inline void set_threads(int threads) {
   if (threads <= 0) {
 #ifdef _OPENMP
-    if (omp_get_max_threads() > kMaxThreads)
-      throw UsageError(gan::message("OMP_NUM_THREADS: expected at most ", kMaxThreads,
-                                    " threads, got ", omp_get_max_threads(),
-                                    " (set it lower, or pass --threads N)"));
+    check_omp_num_threads();
 #endif
     return;
   }

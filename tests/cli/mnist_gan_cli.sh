@@ -323,9 +323,20 @@ case "$case_name" in
     expected_status=2 expected_message="--threads: out of range: expected .*1024"
     expect_failure --out "$work/out" --threads 100000
     expect_no_output_folder
-    expected_message="OMP_NUM_THREADS: expected at most 1024 threads, got 100000"
+    expected_message="OMP_NUM_THREADS: out of range: expected a whole number from 1 to 1024, "
+    expected_message+="got 100000"
     OMP_NUM_THREADS=100000 expect_failure --out "$work/out" --epochs 1
-    expect_no_output_folder ;;
+    expect_no_output_folder
+    # Once only OpenMP's warning, and a run on every core with exit status 0.
+    for value in 0 -3 abc ,2 "4 x"; do
+      expected_message="^mnist_[a-z]+: OMP_NUM_THREADS: .*, got .* \\(from OMP_NUM_THREADS='$value'; "
+      OMP_NUM_THREADS="$value" expect_failure --out "$work/out" --epochs 1
+    done
+    expect_no_output_folder
+    # A list sets nested levels; its first count is the one that matters.
+    make_data "$work/data"
+    OMP_NUM_THREADS="1,1" "$program" --data "$work/data" --out "$work/run" --epochs 1 \
+      --batch-size 10 >/dev/null 2>&1 || fail "OMP_NUM_THREADS=1,1 was refused" ;;
   numbers_out_of_range)
     # Numbers too large (or negative) for their flag are out of range, not malformed.
     expected_status=2
