@@ -676,12 +676,14 @@ void run(const Options& options) {
     write_samples(trainer, options, state, checkpoint);
 }
 
-/// The loss named by --loss; on --resume without --loss, the one the checkpoint was trained
-/// with (a trainer refuses a checkpoint of another loss, so this picks the one that fits).
+/// The loss named by --loss; on --resume, the one the checkpoint was trained with (a trainer
+/// refuses a checkpoint of another loss, so this picks the one that fits).
+/// Another --loss than the checkpoint's is refused as another --seed or --batch-size is.
 inline std::string chosen_loss(const Options& options) {
-  if (options.loss) return *options.loss;
-  if (options.resume) return gan::CheckpointReader(*options.resume).get_text("loss");
-  return gan::NonSaturatingLoss::name;
+  if (options.resume)
+    return resumed_value(options.loss, gan::CheckpointReader(*options.resume).get_text("loss"),
+                         "--loss");
+  return options.loss.value_or(gan::NonSaturatingLoss::name);
 }
 
 /// The whole program: parses argv, runs, and turns every failure into a message and an exit

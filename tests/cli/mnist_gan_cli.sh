@@ -329,7 +329,8 @@ case "$case_name" in
     expect_no_output_folder
     # Once only OpenMP's warning, and a run on every core with exit status 0.
     for value in 0 -3 abc ,2 "4 x"; do
-      expected_message="^mnist_[a-z]+: OMP_NUM_THREADS: .*, got .* \\(from OMP_NUM_THREADS='$value'; "
+      expected_message="^mnist_[a-z]+: OMP_NUM_THREADS: .*, got .* "
+      expected_message+="\\(from OMP_NUM_THREADS='$value'; "
       OMP_NUM_THREADS="$value" expect_failure --out "$work/out" --epochs 1
     done
     expect_no_output_folder
@@ -517,6 +518,20 @@ case "$case_name" in
     expected_message+="failed write: Input/output error"
     expect_failure --data "$work/data" --out "$work/out" --epochs 1 --batch-size 10
     [[ ! -e "$work/out/checkpoint.gan" ]] || fail "a checkpoint was written without its log" ;;
+  flags_that_contradict_the_checkpoint_are_command_line_errors)
+    # --loss once exited 1 where --seed and --batch-size exited 2.
+    train_one_epoch
+    expected_status=2
+    for flag in "--loss minimax" "--seed 9" "--batch-size 20"; do
+      expected_message="^$(basename "$program"): ${flag% *}: the checkpoint was trained with "
+      expected_message+=".*, got ${flag#* }; leave the flag out to continue with "
+      # shellcheck disable=SC2086  # the flag and its value are two words
+      expect_failure --data "$work/data" --out "$work/run" --epochs 2 \
+        --resume "$work/run/checkpoint.gan" $flag
+    done
+    "$program" --data "$work/data" --out "$work/run" --epochs 2 --threads 1 \
+      --resume "$work/run/checkpoint.gan" --loss non-saturating >/dev/null ||
+      fail "the checkpoint's own --loss was refused" ;;
   *)
     fail "unknown case" ;;
 esac
