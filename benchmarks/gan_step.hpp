@@ -63,7 +63,8 @@ int run_gan_step(const char* name, int argc, char** argv) {
     return command_line::report(name, error);
   }
   if (settings.help) {
-    std::printf("Usage: %s [--threads 1-1024] [--seconds 0-3600] [--repeats 1-1000]\n", name);
+    std::printf("Usage: %s [--threads 1-1024] [--seconds above 0, to 3600] [--repeats 1-1000]\n",
+                name);
     return 0;
   }
   if (settings.threads > 0) {

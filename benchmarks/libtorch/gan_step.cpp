@@ -273,8 +273,8 @@ int main(int argc, char** argv) {
   }
   if (settings.help) {
     std::printf(
-        "Usage: libtorch_gan_step [--model mlp|dcgan] [--threads 1-1024] [--seconds 0-3600] "
-        "[--repeats 1-1000]\n");
+        "Usage: libtorch_gan_step [--model mlp|dcgan] [--threads 1-1024] "
+        "[--seconds above 0, to 3600] [--repeats 1-1000]\n");
     return 0;
   }
   // Inter-op threads first: libtorch refuses the setting once its pool exists. One inter-op

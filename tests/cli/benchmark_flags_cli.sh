@@ -4,6 +4,8 @@
 # the example programs do.
 #
 #   benchmark_flags_cli.sh PATH/TO/PROGRAM CASE
+#
+# PROGRAM may also be scripts/benchmark, with the case benchmark_script_flags.
 set -uo pipefail
 
 readonly program="$1"
@@ -38,7 +40,30 @@ case "$case_name" in
     expected_message="--threads: expected a value, got none"
     expect_refused --threads
     expected_message="unknown option '--repeat'"
-    expect_refused --repeat 3 ;;
+    expect_refused --repeat 3
+    # The usage once offered --seconds 0, which the flag refuses.
+    expected_message="--seconds: expected a positive finite number, got 0"
+    expect_refused --seconds 0
+    "$program" --help | grep -q -- "--seconds above 0, to 3600" ||
+      fail "--help does not give --seconds the range the flag accepts" ;;
+  benchmark_script_flags)
+    # scripts/benchmark: each bad flag named before anything is installed, configured or
+    # built (--threads abc was once found only by the built programs; --repeats 0 printed a
+    # table of dashes and exit status 0; the others printed only the usage line).
+    expected_message="--models: expected mlp, dcgan or both, got 'foo'"
+    expect_refused --models foo
+    expected_message="--install: expected yes or no, got 'maybe'"
+    expect_refused --install maybe
+    expected_message="unknown option '--bogus'"
+    expect_refused --bogus x
+    expected_message="--repeats: out of range: expected a whole number from 1 to 1000, got 0"
+    expect_refused --repeats 0
+    expected_message="--threads: expected a whole number, got 'abc'"
+    expect_refused --threads "1 abc"
+    expected_message="--seconds: out of range: expected a number above 0 and at most 3600, got 0"
+    expect_refused --seconds 0
+    expected_message="--jobs: expected a value, got none"
+    expect_refused --jobs ;;
   sgemm_peak_flags)
     expected_message="--threads: expected a whole number, got 'two'"
     expect_refused --threads two
