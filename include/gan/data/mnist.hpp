@@ -6,6 +6,8 @@
 #include <gan/core/tensor.hpp>
 #include <gan/data/idx.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -57,7 +59,8 @@ struct MnistFiles {
 ///
 /// @param dir the folder
 /// @throws DataError naming the path: when `dir` does not exist (with the names looked for and
-///   how to fetch the data, scripts/fetch-mnist) or is not a folder; when a file is missing in
+///   how to fetch the data: scripts/fetch-mnist, or for a folder under /usr/share/datasets
+///   the Debian package) or is not a folder; when a file is missing in
 ///   both forms (likewise); or when the name found is not a regular file (a folder, a FIFO)
 MnistFiles find_mnist_files(const std::filesystem::path& dir);
 
@@ -114,11 +117,28 @@ inline void check_labels(const std::vector<std::uint8_t>& labels,
                 message("label ", int{labels[i]}, " at index ", i));
 }
 
+/// What to do about a folder without the training files. scripts/fetch-mnist writes MNIST
+/// digits, which belong in a folder of the user's own: under /usr/share/datasets, where
+/// Debian's data set packages install (Fashion-MNIST: dataset-fashion-mnist), they would
+/// stand in for another data set.
+inline std::string folder_advice(const std::filesystem::path& dir) {
+  std::error_code error;
+  std::string path = std::filesystem::absolute(dir, error).lexically_normal().string();
+  std::transform(path.begin(), path.end(), path.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (!path.starts_with("/usr/share/datasets/"))
+    return message("run scripts/fetch-mnist ", dir.string(), " to fetch the MNIST digits there");
+  if (path.find("fashion") != std::string::npos)
+    return "install Debian's dataset-fashion-mnist package (apt-get install "
+           "dataset-fashion-mnist), which puts Fashion-MNIST in /usr/share/datasets/fashion-mnist";
+  return "that folder is for data sets installed as packages; for MNIST digits, run "
+         "scripts/fetch-mnist DIR with a folder of your own and give that folder";
+}
+
 [[noreturn]] inline void fail_folder(const std::filesystem::path& dir, const std::string& got) {
   throw DataError(message("data::find_mnist_files: expected a folder holding ", kMnistTrainImages,
                           " and ", kMnistTrainLabels, " (each raw or with a .gz suffix), got ", got,
-                          " (folder '", dir.string(), "'); run scripts/fetch-mnist ", dir.string(),
-                          " to fetch the MNIST digits there"));
+                          " (folder '", dir.string(), "'); ", folder_advice(dir)));
 }
 
 /// dir/name if it exists, else dir/name.gz if that does, else an empty path. A name that

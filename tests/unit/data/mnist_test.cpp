@@ -139,6 +139,19 @@ BOOST_AUTO_TEST_CASE(a_missing_folder_says_what_to_fetch_and_how) {
                                 "no such folder", missing.string(), "scripts/fetch-mnist"});
 }
 
+BOOST_AUTO_TEST_CASE(a_missing_packaged_data_set_is_not_answered_with_fetch_mnist) {
+  // Fetching MNIST into Fashion-MNIST's folder, once the advice, would pass digits off as it.
+  const fs::path fashion = "/usr/share/datasets/fashion-mnist/not-installed-gan-test";
+  check_throws<gan::DataError>([&] { gan::data::load_mnist_folder(fashion); },
+                               {fashion.string(), "install Debian's dataset-fashion-mnist"});
+  const fs::path other = "/usr/share/datasets/not-installed-gan-test";
+  for (const fs::path& missing : {fashion, other}) {
+    const std::string error =
+        message_of<gan::DataError>([&] { gan::data::load_mnist_folder(missing); });
+    BOOST_TEST(error.find("fetch-mnist " + missing.string()) == std::string::npos, error);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_file_given_as_the_folder_is_called_a_file) {
   const TemporaryDirectory dir;
   const fs::path file = dir.path() / "mnist";
