@@ -380,13 +380,12 @@ inline void check_output_folder(const Options& options, std::uint64_t resumed_st
   const auto log = options.out_dir / "log.csv";
   if (options.resume && std::filesystem::is_regular_file(log) &&
       !(same_file(checkpoint, *options.resume) && log_reaches(log, resumed_steps)))
-    throw UsageError(gan::message(
-        "--out: expected a log.csv that the checkpoint being resumed continues (rows of steps 1 "
-        "to ",
-        resumed_steps, " beside ", options.resume->string(), "), got '", log.string(),
-        "', which belongs to another run or ends before the checkpoint; move it away to start "
-        "a new log at step ",
-        resumed_steps + 1, ", or choose another --out"));
+    throw UsageError(gan::message("--out: expected a log.csv that the checkpoint being resumed ",
+                                  "continues (rows of steps 1 to ", resumed_steps, " beside ",
+                                  options.resume->string(), "), got '", log.string(),
+                                  "', which belongs to another run or ends before the ",
+                                  "checkpoint; move it away to start a new log at step ",
+                                  resumed_steps + 1, ", or choose another --out"));
 }
 
 /// The folders and files a run creates in --out, removed again if the run fails before its
@@ -418,9 +417,7 @@ class NewOutputs {
         remove_created();
         throw gan::Error(gan::message("--out: expected a folder this run can write to, got '",
                                       file.parent_path().string(),
-                                      "', where creating a file "
-                                      "failed: ",
-                                      *reason));
+                                      "', where creating a file failed: ", *reason));
       }
   }
   NewOutputs(const NewOutputs&) = delete;
@@ -660,7 +657,8 @@ void run(const Options& options) {
   RunState state = resume_if_asked(trainer, options);
   if (options.samples_out) check_samples_out(options);
   std::optional<std::filesystem::path> checkpoint = options.resume;
-  if (state.position.epoch < options.epochs) {
+  const bool trains = state.position.epoch < options.epochs;
+  if (trains) {
     check_output_folder(options, trainer.steps());
     train(trainer, options, state);
     checkpoint = options.out_dir / "checkpoint.gan";
@@ -669,7 +667,7 @@ void run(const Options& options) {
               << " epochs done and --epochs is " << options.epochs
               << "; give a larger --epochs to continue" << std::endl;
   }
-  if (options.samples > 0 && checkpoint != options.resume)
+  if (options.samples > 0 && trains)
     write_after_checkpoint(*checkpoint,
                            [&] { write_samples(trainer, options, state, checkpoint); });
   else if (options.samples > 0)
