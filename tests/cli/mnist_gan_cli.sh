@@ -532,6 +532,16 @@ case "$case_name" in
     "$program" --data "$work/data" --out "$work/run" --epochs 2 --threads 1 \
       --resume "$work/run/checkpoint.gan" --loss non-saturating >/dev/null ||
       fail "the checkpoint's own --loss was refused" ;;
+  failure_after_a_checkpoint_says_it_was_kept)
+    # A grid that cannot be written (a folder holds its name) fails after the epoch's
+    # checkpoint: the message must say that the checkpoint holds the run and how to go on.
+    make_data "$work/data"
+    mkdir -p "$work/out/samples/epoch-001.png/taken"
+    expected_status=1
+    expected_message="The checkpoint $work/out/checkpoint.gan holds every step so far and was "
+    expected_message+="kept: continue with --resume $work/out/checkpoint.gan, or sample from it"
+    expect_failure --data "$work/data" --out "$work/out" --epochs 1 --batch-size 10 --threads 1
+    [[ -s "$work/out/checkpoint.gan" ]] || fail "the checkpoint was not kept" ;;
   *)
     fail "unknown case" ;;
 esac
