@@ -7,6 +7,7 @@
 #include <gan/core/error.hpp>
 #include <gan/device/buffer.hpp>
 
+#include <thrust/execution_policy.h>
 #include <thrust/functional.h>
 #include <thrust/iterator/counting_iterator.h>
 #include <thrust/transform.h>
@@ -33,9 +34,12 @@ struct GatherColumn {
   }
 };
 
+// By index through a raw address, not through Thrust's iterators over device memory (see
+// device/losses.hpp).
 template <typename T>
 struct IsFinite {
-  GAN_HOST_DEVICE bool operator()(T value) const { return std::isfinite(value); }
+  const T* values;
+  GAN_HOST_DEVICE bool operator()(std::ptrdiff_t i) const { return std::isfinite(values[i]); }
 };
 
 }  // namespace detail
@@ -61,9 +65,9 @@ void gather_columns(const Matrix<T>& samples, const std::uint64_t* order, std::p
 /// reduction, whose answer is the only value that comes back to the host.
 template <typename T>
 bool all_finite(const T* values, std::ptrdiff_t count) {
-  const auto begin = thrust::device_pointer_cast(values);
-  return thrust::transform_reduce(begin, begin + count, detail::IsFinite<T>{}, true,
-                                  thrust::logical_and<bool>());
+  return thrust::transform_reduce(thrust::device, thrust::counting_iterator<std::ptrdiff_t>(0),
+                                  thrust::counting_iterator<std::ptrdiff_t>(count),
+                                  detail::IsFinite<T>{values}, true, thrust::logical_and<bool>());
 }
 
 }  // namespace gan::device

@@ -5,6 +5,7 @@
 #include <gan/core/config.hpp>
 #include <gan/device/buffer.hpp>
 
+#include <thrust/execution_policy.h>
 #include <thrust/functional.h>
 #include <thrust/iterator/counting_iterator.h>
 #include <thrust/transform.h>
@@ -21,15 +22,28 @@ struct TermGradient {
   GAN_HOST_DEVICE T operator()(T x) const { return static_cast<T>(Term::gradient(x) / count); }
 };
 
+// The reductions read their values through raw addresses by index, rather than through
+// Thrust's iterators over device memory, whose references Thrust 3.0 builds from a null
+// system pointer (undefined behaviour that UBSan reports, harmless in practice).
 template <typename Term, typename T>
 struct TermLoss {
-  GAN_HOST_DEVICE double operator()(T x) const { return Term::loss(x); }
+  const T* logits;
+  GAN_HOST_DEVICE double operator()(std::ptrdiff_t i) const { return Term::loss(logits[i]); }
 };
 
 template <typename Policy, typename T>
 struct Score {
-  GAN_HOST_DEVICE double operator()(T x) const { return Policy::score(x); }
+  const T* logits;
+  GAN_HOST_DEVICE double operator()(std::ptrdiff_t i) const { return Policy::score(logits[i]); }
 };
+
+/// The sum over i in [0, count) of value(i), in double, on the device.
+template <typename Value>
+double sum_over(std::ptrdiff_t count, Value value) {
+  return thrust::transform_reduce(thrust::device, thrust::counting_iterator<std::ptrdiff_t>(0),
+                                  thrust::counting_iterator<std::ptrdiff_t>(count), value, 0.0,
+                                  thrust::plus<double>());
+}
 
 }  // namespace detail
 
@@ -42,9 +56,7 @@ double mean_over_logits(const Matrix<T>& logits, Matrix<T>& gradient) {
   const double count = static_cast<double>(logits.size());
   thrust::transform(logits.begin(), logits.end(), gradient.begin(),
                     detail::TermGradient<Term, T>{count});
-  return thrust::transform_reduce(logits.begin(), logits.end(), detail::TermLoss<Term, T>{}, 0.0,
-                                  thrust::plus<double>()) /
-         count;
+  return detail::sum_over(logits.size(), detail::TermLoss<Term, T>{logits.data()}) / count;
 }
 
 /// Policy's discriminator loss on device logits ([1, batch] each), with the gradients, as
@@ -67,8 +79,7 @@ double generator_loss(const Matrix<T>& fake_logits, Matrix<T>& fake_gradient) {
 /// The mean of Policy::score over device logits: the "D(x)" and "D(G(z))" of the statistics.
 template <typename Policy, typename T>
 double mean_score(const Matrix<T>& logits) {
-  return thrust::transform_reduce(logits.begin(), logits.end(), detail::Score<Policy, T>{}, 0.0,
-                                  thrust::plus<double>()) /
+  return detail::sum_over(logits.size(), detail::Score<Policy, T>{logits.data()}) /
          static_cast<double>(logits.size());
 }
 
