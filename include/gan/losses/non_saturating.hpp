@@ -18,17 +18,9 @@ namespace gan {
 struct NonSaturatingLoss : detail::SigmoidCrossEntropyDiscriminator {
   static constexpr const char* name = "non-saturating";
 
-  /// A generated sample's term for G: -log D(G(z)) = softplus(-f).
-  struct GeneratorTerm {
-    template <typename Scalar>
-    GAN_HOST_DEVICE static double loss(Scalar f) {
-      return logistic::softplus(-f);
-    }
-    template <typename Scalar>
-    GAN_HOST_DEVICE static Scalar gradient(Scalar f) {
-      return logistic::sigmoid(f) - Scalar(1);
-    }
-  };
+  /// A generated sample's term for G, -log D(G(z)) = softplus(-f): the term of a real
+  /// sample for D, as if G's samples were labelled real.
+  using GeneratorTerm = RealTerm;
 
   template <typename Scalar>
   static double generator_loss(const Matrix<Scalar>& fake_logits, Matrix<Scalar>& fake_gradient) {
