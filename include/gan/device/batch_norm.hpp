@@ -76,8 +76,9 @@ struct SumChunk {
   }
 };
 
-/// A channel's statistics from its chunks' sums (added in chunk order), and the running
-/// averages updated in a training forward pass.
+/// A channel's sums from its chunks' (added in chunk order); with batch statistics, also the
+/// batch's mean, variance and inverse std, and the running averages updated in a training
+/// forward pass. In inference the statistics are the running ones, which start() set.
 template <typename T>
 struct ChannelStatistics {
   const double* partials;
@@ -88,6 +89,7 @@ struct ChannelStatistics {
   double values;  // per channel in the batch
   double epsilon;
   double momentum;
+  bool batch_statistics;
 
   GAN_HOST_DEVICE double& at(Statistic s, std::ptrdiff_t c) const {
     return statistics[s * channels + c];
@@ -101,6 +103,7 @@ struct ChannelStatistics {
     at(kSquares, c) = sums[1];
     at(kGradients, c) = sums[2];
     at(kProducts, c) = sums[3];
+    if (!batch_statistics) return;
     const double mean = sums[0] / values;
     at(kMean, c) = at(kShift, c) + mean;
     double variance = sums[1] / values - mean * mean;
@@ -287,14 +290,11 @@ class BatchNormPasses {
                          statistics_.data(), partials_.data(),
                          detail::ChannelLayout{channels_, positions_, samples}, samples_per_chunk});
     const double values = static_cast<double>(samples * positions_);
-    // In inference the statistics are the running averages (set by start()); only the sums
-    // are wanted, and they are folded into the same slots.
-    double* const statistics = statistics_.data();
-    thrust::for_each(thrust::counting_iterator<std::ptrdiff_t>(0),
-                     thrust::counting_iterator<std::ptrdiff_t>(channels_),
-                     detail::ChannelStatistics<T>{partials_.data(), statistics, update, channels_,
-                                                  chunks, values, epsilon_, momentum_});
-    if (!batch) start(in, state, batch);  // restores the running mean and inverse std
+    thrust::for_each(
+        thrust::counting_iterator<std::ptrdiff_t>(0),
+        thrust::counting_iterator<std::ptrdiff_t>(channels_),
+        detail::ChannelStatistics<T>{partials_.data(), statistics_.data(), update, channels_,
+                                     chunks, values, epsilon_, momentum_, batch});
   }
 
   void normalise(const Matrix<T>& in, const Matrix<T>* grad_out, const T* parameters,
