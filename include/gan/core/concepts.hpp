@@ -3,6 +3,7 @@
 // optimizer and a noise prior must provide.
 #pragma once
 
+#include <gan/core/backend.hpp>
 #include <gan/core/random.hpp>
 #include <gan/core/shape.hpp>
 #include <gan/core/tensor.hpp>
@@ -23,28 +24,33 @@ namespace gan {
 /// A layer that behaves differently in training and inference (batch norm) takes a Mode as
 /// a last argument of forward() and backward() instead; one with running state declares
 /// state_count and bind_state() (see nn/mode.hpp).
-template <typename L, typename Scalar>
-concept BoundLayer = requires(L layer, Matrix<Scalar>* grad_in, Scalar* buffer, Rng& rng) {
+///   initialize(rng): draws the parameters (host memory; a device network initialises a CPU
+///     copy of itself, so device layers need not have it)
+/// B is a backend (gan::Cpu, gan::Device), or a bare scalar type standing for the CPU.
+template <typename L, typename B>
+concept BoundLayer =
+    requires(L layer, detail::Batch<B>* grad_in, scalar_t<B>* buffer, Rng& rng) {
   { L::parameter_count } -> std::convertible_to<std::size_t>;
   layer.bind(buffer, buffer);
-  layer.initialize(rng);
+  requires backend_t<B>::on_device || requires { layer.initialize(rng); };
 }
-&&(requires(const L const_layer, const Matrix<Scalar>& in, Matrix<Scalar>& out) {
+&&(requires(const L const_layer, const detail::Batch<B>& in, detail::Batch<B>& out) {
   const_layer.forward(in, out);
 } ||
-   detail::ModeAwareForward<L, Scalar>)&&(requires(L layer, const Matrix<Scalar>& in,
-                                                   Matrix<Scalar>* grad_in) {
+   detail::ModeAwareForward<L, B>)&&(requires(L layer, const detail::Batch<B>& in,
+                                              detail::Batch<B>* grad_in) {
   layer.backward(in, in, in, grad_in, true);
-} || detail::ModeAwareBackward<L, Scalar>);
+} || detail::ModeAwareBackward<L, B>);
 
 /// A layer specification, as listed in a Sequential: it states the shape it produces from a
-/// given input shape, describes itself in one line, and binds to a scalar type.
-template <typename Spec, typename InputShape, typename Scalar = float>
+/// given input shape, describes itself in one line, and binds to a backend (Layer<float,
+/// InputShape> for the CPU's float, Layer<gan::Device<float>, InputShape> for the device).
+template <typename Spec, typename InputShape, typename B = float>
 concept LayerSpec = is_shape_v<InputShape> && requires(const Spec spec) {
   typename Spec::template output_shape<InputShape>;
   requires is_shape_v<typename Spec::template output_shape<InputShape>>;
   { spec.describe() } -> std::convertible_to<std::string>;
-  requires BoundLayer<typename Spec::template Layer<Scalar, InputShape>, Scalar>;
+  requires BoundLayer<typename Spec::template Layer<layer_argument_t<B>, InputShape>, B>;
 };
 
 /// A GAN loss: both players' losses and their gradients, from the discriminator's logits
@@ -61,9 +67,12 @@ concept LossPolicy = requires(const Matrix<Scalar>& logits, Matrix<Scalar>& grad
 };
 
 /// An optimizer for one network's flat parameter vector, with state it can checkpoint.
-template <typename O, typename Scalar>
-concept Optimizer = requires(O optimizer, const O const_optimizer, VectorMap<Scalar> parameters,
-                             ConstVectorMap<Scalar> gradients, CheckpointWriter& writer,
+/// B is the backend whose parameter views step() takes, or a bare scalar type for the CPU.
+template <typename O, typename B>
+concept Optimizer = requires(O optimizer, const O const_optimizer,
+                             typename backend_t<B>::vector_view parameters,
+                             typename backend_t<B>::const_vector_view gradients,
+                             CheckpointWriter& writer,
                              const CheckpointReader& reader, const std::string& prefix,
                              const typename O::Hyperparameters& hyperparameters) {
   { O::name } -> std::convertible_to<const char*>;
@@ -74,8 +83,8 @@ concept Optimizer = requires(O optimizer, const O const_optimizer, VectorMap<Sca
 };
 
 /// A distribution for the generator's input: fills a [latent_dim, batch] matrix.
-template <typename P, typename Scalar>
-concept NoisePrior = requires(Matrix<Scalar>& noise, Rng& rng) {
+template <typename P, typename B>
+concept NoisePrior = requires(detail::Batch<B>& noise, Rng& rng) {
   { P::name } -> std::convertible_to<const char*>;
   P::fill(noise, rng);
 };

@@ -21,7 +21,7 @@ struct AdamUpdate {
   const T* gradients;
   T* first_moment;
   T* second_moment;
-  typename Adam<T>::StepConstants constants;
+  AdamStepConstants<T> constants;
 
   GAN_HOST_DEVICE void operator()(std::ptrdiff_t i) const {
     const T g = gradients[i];
@@ -41,7 +41,7 @@ struct AdamUpdate {
 /// the CPU's gan::Adam update, value by value, each parameter on its own.
 template <typename T>
 void adam_update(T* parameters, const T* gradients, T* first_moment, T* second_moment,
-                 std::ptrdiff_t count, const typename Adam<T>::StepConstants& constants) {
+                 std::ptrdiff_t count, const AdamStepConstants<T>& constants) {
   thrust::for_each(
       thrust::counting_iterator<std::ptrdiff_t>(0),
       thrust::counting_iterator<std::ptrdiff_t>(count),

@@ -2,6 +2,7 @@
 // Batch normalisation over the channels of dense or image inputs, with running averages.
 #pragma once
 
+#include <gan/core/backend.hpp>
 #include <gan/core/error.hpp>
 #include <gan/core/parallel.hpp>
 #include <gan/core/random.hpp>
@@ -167,8 +168,9 @@ struct BatchNorm {
   /// thread reads the images it has just computed. The sums behind the statistics are taken
   /// per chunk of kSamplesPerChunk samples and then added chunk after chunk, so their
   /// rounding depends on the batch, never on the thread count.
-  template <typename Scalar, typename InputShape>
+  template <typename B, typename InputShape>
   class Layer {
+    using Scalar = scalar_t<B>;
     // Naming the output shape checks the channel count, also for a layer bound directly.
     using Output = output_shape<InputShape>;
 

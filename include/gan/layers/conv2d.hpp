@@ -2,6 +2,7 @@
 // 2-D convolution over channels-last images, as one matrix product of the unfolded input.
 #pragma once
 
+#include <gan/core/backend.hpp>
 #include <gan/core/error.hpp>
 #include <gan/core/parallel.hpp>
 #include <gan/core/random.hpp>
@@ -71,8 +72,9 @@ struct Conv2d {
   }
 
   /// The layer bound to a scalar type and an input image shape.
-  template <typename Scalar, typename InputShape>
+  template <typename B, typename InputShape>
   class Layer {
+    using Scalar = scalar_t<B>;
     using OutputShape = output_shape<InputShape>;
     using Geometry =
         detail::WindowGeometry<InChannels, detail::ImageDims<InputShape>::height,

@@ -2,6 +2,7 @@
 // 2-D transposed convolution over channels-last images: the adjoint of Conv2d.
 #pragma once
 
+#include <gan/core/backend.hpp>
 #include <gan/core/error.hpp>
 #include <gan/core/parallel.hpp>
 #include <gan/core/random.hpp>
@@ -83,8 +84,9 @@ struct ConvTranspose2d {
   }
 
   /// The layer bound to a scalar type and an input image shape.
-  template <typename Scalar, typename InputShape>
+  template <typename B, typename InputShape>
   class Layer {
+    using Scalar = scalar_t<B>;
     using OutputShape = output_shape<InputShape>;
     // The windows of the adjoint convolution, which runs from this layer's output back to its
     // input: one window per input pixel.

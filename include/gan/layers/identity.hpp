@@ -39,8 +39,8 @@ struct Identity {
     return {};
   }
 
-  template <typename Scalar, typename InputShape>
-  using Layer = detail::ElementwiseLayer<Identity, Scalar>;
+  template <typename B, typename InputShape>
+  using Layer = detail::ElementwiseLayer<Identity, B>;
 };
 
 }  // namespace gan

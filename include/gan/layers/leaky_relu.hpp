@@ -68,8 +68,8 @@ struct LeakyRelu {
     return {static_cast<Scalar>(slope_)};
   }
 
-  template <typename Scalar, typename InputShape>
-  using Layer = detail::ElementwiseLayer<LeakyRelu, Scalar>;
+  template <typename B, typename InputShape>
+  using Layer = detail::ElementwiseLayer<LeakyRelu, B>;
 
  private:
   double slope_ = 0.2;

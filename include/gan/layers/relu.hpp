@@ -43,8 +43,8 @@ struct Relu {
     return {};
   }
 
-  template <typename Scalar, typename InputShape>
-  using Layer = detail::ElementwiseLayer<Relu, Scalar>;
+  template <typename B, typename InputShape>
+  using Layer = detail::ElementwiseLayer<Relu, B>;
 };
 
 }  // namespace gan

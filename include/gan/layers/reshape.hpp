@@ -3,6 +3,7 @@
 // Flatten.
 #pragma once
 
+#include <gan/core/backend.hpp>
 #include <gan/core/random.hpp>
 #include <gan/core/shape.hpp>
 #include <gan/core/tensor.hpp>
@@ -47,10 +48,15 @@ struct as_reshape_to<Shape<Dims...>> {
 
 namespace detail {
 
-/// The bound layer of Input, Reshape and Flatten: a batch's matrix is [sample size, batch]
-/// whatever the sample's shape, so a new view of a sample is a plain copy of the batch.
-template <typename Scalar>
+/// The bound layer of Input, Reshape and Flatten, on backend B (or a bare scalar type, for
+/// the CPU): a batch's matrix is [sample size, batch] whatever the sample's shape, so a new
+/// view of a sample is a plain copy of the batch.
+template <typename B>
 class PassThroughLayer {
+  using Backend = backend_t<B>;
+  using Scalar = typename Backend::scalar_type;
+  using Batch = typename Backend::matrix_type;
+
  public:
   static constexpr std::size_t parameter_count = 0;
   /// backward() never reads `out`, so an activation may run in place over it.
@@ -62,11 +68,11 @@ class PassThroughLayer {
   void bind(Scalar*, Scalar*) {}
   void initialize(Rng&) {}
 
-  void forward(const Matrix<Scalar>& in, Matrix<Scalar>& out) const { out = in; }
+  void forward(const Batch& in, Batch& out) const { Backend::assign(in, out); }
 
-  void backward(const Matrix<Scalar>&, const Matrix<Scalar>&, const Matrix<Scalar>& grad_out,
-                Matrix<Scalar>* grad_in, bool /*accumulate_parameter_gradients*/) const {
-    if (grad_in != nullptr) *grad_in = grad_out;
+  void backward(const Batch&, const Batch&, const Batch& grad_out, Batch* grad_in,
+                bool /*accumulate_parameter_gradients*/) const {
+    if (grad_in != nullptr) Backend::assign(grad_out, *grad_in);
   }
 };
 
@@ -91,8 +97,8 @@ struct Input {
 
   std::string describe() const { return "Input" + S::describe(); }
 
-  template <typename Scalar, typename InputShape>
-  using Layer = detail::PassThroughLayer<Scalar>;
+  template <typename B, typename InputShape>
+  using Layer = detail::PassThroughLayer<B>;
 };
 
 /// Views each sample as shape S, which must hold as many values as the input. Values keep
@@ -113,8 +119,8 @@ struct Reshape {
 
   std::string describe() const { return "Reshape" + S::describe(); }
 
-  template <typename Scalar, typename InputShape>
-  using Layer = detail::PassThroughLayer<Scalar>;
+  template <typename B, typename InputShape>
+  using Layer = detail::PassThroughLayer<B>;
 };
 
 /// Views each sample as a flat vector of all its values, in memory order (channels-last for
@@ -125,8 +131,8 @@ struct Flatten {
 
   std::string describe() const { return "Flatten"; }
 
-  template <typename Scalar, typename InputShape>
-  using Layer = detail::PassThroughLayer<Scalar>;
+  template <typename B, typename InputShape>
+  using Layer = detail::PassThroughLayer<B>;
 };
 
 }  // namespace gan

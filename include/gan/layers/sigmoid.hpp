@@ -44,8 +44,8 @@ struct Sigmoid {
     return {};
   }
 
-  template <typename Scalar, typename InputShape>
-  using Layer = detail::ElementwiseLayer<Sigmoid, Scalar>;
+  template <typename B, typename InputShape>
+  using Layer = detail::ElementwiseLayer<Sigmoid, B>;
 };
 
 }  // namespace gan

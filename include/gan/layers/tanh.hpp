@@ -40,8 +40,8 @@ struct Tanh {
     return {};
   }
 
-  template <typename Scalar, typename InputShape>
-  using Layer = detail::ElementwiseLayer<Tanh, Scalar>;
+  template <typename B, typename InputShape>
+  using Layer = detail::ElementwiseLayer<Tanh, B>;
 };
 
 }  // namespace gan

@@ -3,6 +3,7 @@
 // mode, and in place or not.
 #pragma once
 
+#include <gan/core/backend.hpp>
 #include <gan/core/parallel.hpp>
 #include <gan/core/tensor.hpp>
 
@@ -32,30 +33,34 @@ namespace detail {
 // the extra arguments and members below are optional: a Network looks for them and falls
 // back to the plain forms.
 
-template <typename Layer, typename Scalar>
-concept ModeAwareForward = requires(const Layer& layer, const Matrix<Scalar>& in,
-                                    Matrix<Scalar>& out, Mode mode) {
+// B is a backend, or a bare scalar type for the CPU; Batch<B> is its matrix type.
+template <typename B>
+using Batch = typename backend_t<B>::matrix_type;
+
+template <typename Layer, typename B>
+concept ModeAwareForward = requires(const Layer& layer, const Batch<B>& in, Batch<B>& out,
+                                    Mode mode) {
   layer.forward(in, out, mode);
 };
 
-template <typename Layer, typename Scalar>
-concept ModeAwareBackward = requires(Layer& layer, const Matrix<Scalar>& in,
-                                     Matrix<Scalar>* grad_in, Mode mode) {
+template <typename Layer, typename B>
+concept ModeAwareBackward = requires(Layer& layer, const Batch<B>& in, Batch<B>* grad_in,
+                                     Mode mode) {
   layer.backward(in, in, in, grad_in, true, mode);
 };
 
 /// A layer with values that are not trained but belong to its state, such as batch norm's
 /// running averages: `state_count` of them, pointed at by bind_state() and saved in
 /// checkpoints beside the parameters.
-template <typename Layer, typename Scalar>
-concept HasState = requires(Layer& layer, Scalar* state) {
+template <typename Layer, typename B>
+concept HasState = requires(Layer& layer, scalar_t<B>* state) {
   { Layer::state_count } -> std::convertible_to<std::size_t>;
   layer.bind_state(state);
 };
 
-template <typename Layer, typename Scalar>
+template <typename Layer, typename B>
 constexpr std::size_t state_count_of() {
-  if constexpr (HasState<Layer, Scalar>)
+  if constexpr (HasState<Layer, B>)
     return Layer::state_count;
   else
     return 0;
@@ -92,19 +97,19 @@ constexpr WorkSplit work_split_of() {
     return WorkSplit::rows;
 }
 
-template <typename Scalar, typename Layer>
-void forward_in_mode(const Layer& layer, const Matrix<Scalar>& in, Matrix<Scalar>& out, Mode mode) {
-  if constexpr (ModeAwareForward<Layer, Scalar>)
+template <typename B, typename Layer>
+void forward_in_mode(const Layer& layer, const Batch<B>& in, Batch<B>& out, Mode mode) {
+  if constexpr (ModeAwareForward<Layer, B>)
     layer.forward(in, out, mode);
   else
     layer.forward(in, out);
 }
 
-template <typename Scalar, typename Layer>
-void backward_in_mode(Layer& layer, const Matrix<Scalar>& in, const Matrix<Scalar>& out,
-                      const Matrix<Scalar>& grad_out, Matrix<Scalar>* grad_in,
+template <typename B, typename Layer>
+void backward_in_mode(Layer& layer, const Batch<B>& in, const Batch<B>& out,
+                      const Batch<B>& grad_out, Batch<B>* grad_in,
                       bool accumulate_parameter_gradients, Mode mode) {
-  if constexpr (ModeAwareBackward<Layer, Scalar>)
+  if constexpr (ModeAwareBackward<Layer, B>)
     layer.backward(in, out, grad_out, grad_in, accumulate_parameter_gradients, mode);
   else
     layer.backward(in, out, grad_out, grad_in, accumulate_parameter_gradients);

@@ -2,6 +2,7 @@
 // Network: an architecture bound to a scalar type, owning its parameters and gradients.
 #pragma once
 
+#include <gan/core/backend.hpp>
 #include <gan/core/error.hpp>
 #include <gan/core/parallel.hpp>
 #include <gan/core/random.hpp>
@@ -30,7 +31,7 @@ enum class Backprop {
   input_only,
 };
 
-template <typename Architecture, typename Scalar = float>
+template <typename Architecture, typename B = float>
 class Network;
 
 /// A Sequential architecture with its parameters, ready to run forward and backward.
@@ -49,13 +50,30 @@ class Network;
 /// state(), which is not trained: forward passes in Mode::training update it, checkpoints
 /// save it. A network without such layers has an empty state.
 ///
+/// On the device backend (B = gan::Device<S>) the buffers, the activations and every pass are
+/// in device memory, and the network initialises by drawing a CPU copy of itself and
+/// uploading it, so that both backends start from the same numbers.
+///
 /// @tparam Layers the layer specifications of the Sequential architecture
-/// @tparam Scalar float or double
-template <typename... Layers, typename Scalar>
-class Network<Sequential<Layers...>, Scalar> {
+/// @tparam B      the backend, gan::Cpu<S> or gan::Device<S>; a bare float or double means
+///                gan::Cpu of it
+template <typename... Layers, typename B>
+class Network<Sequential<Layers...>, B> {
  public:
   using Architecture = Sequential<Layers...>;
-  using scalar_type = Scalar;
+  using backend = backend_t<B>;
+  using scalar_type = typename backend::scalar_type;
+  /// A batch on this network's backend, [features, batch].
+  using matrix_type = typename backend::matrix_type;
+
+ private:
+  using Scalar = scalar_type;
+  using Batch = matrix_type;
+  using Buffer = typename backend::vector_type;
+  using View = typename backend::vector_view;
+  using ConstView = typename backend::const_vector_view;
+
+ public:
   using input_shape = typename Architecture::input_shape;
   using output_shape = typename Architecture::output_shape;
 
@@ -66,7 +84,7 @@ class Network<Sequential<Layers...>, Scalar> {
  private:
   template <std::size_t I>
   using LayerAt = typename std::tuple_element_t<I, std::tuple<Layers...>>::template Layer<
-      Scalar, std::tuple_element_t<I, typename Architecture::layer_input_shapes>>;
+      layer_argument_t<B>, std::tuple_element_t<I, typename Architecture::layer_input_shapes>>;
 
   template <std::size_t... I>
   static auto make_layer_tuple(std::index_sequence<I...>) -> std::tuple<LayerAt<I>...>;
@@ -84,7 +102,7 @@ class Network<Sequential<Layers...>, Scalar> {
   static constexpr std::array<std::size_t, layer_count + 1> state_offsets(
       std::index_sequence<I...>) {
     std::array<std::size_t, layer_count + 1> result{};
-    ((result[I + 1] = result[I] + detail::state_count_of<LayerAt<I>, Scalar>()), ...);
+    ((result[I + 1] = result[I] + detail::state_count_of<LayerAt<I>, B>()), ...);
     return result;
   }
   static constexpr auto kStateOffsets = state_offsets(std::make_index_sequence<layer_count>{});
@@ -114,7 +132,7 @@ class Network<Sequential<Layers...>, Scalar> {
   /// that look across the batch declare themselves. Batches of such a network may be joined
   /// into one pass.
   static constexpr bool samples_are_independent = []<std::size_t... I>(std::index_sequence<I...>) {
-    return (!detail::ModeAwareForward<LayerAt<I>, Scalar> && ...);
+    return (!detail::ModeAwareForward<LayerAt<I>, B> && ...);
   }
   (std::make_index_sequence<layer_count>{});
 
@@ -122,18 +140,18 @@ class Network<Sequential<Layers...>, Scalar> {
   class Activations {
    public:
     /// The network's output of the last forward pass, [output_size, batch].
-    const Matrix<Scalar>& output() const { return outputs_[kOutputSlot[layer_count - 1]]; }
+    const Batch& output() const { return outputs_[kOutputSlot[layer_count - 1]]; }
     /// The gradient with respect to the input of the last backward pass that computed it.
-    const Matrix<Scalar>& input_gradient() const { return input_gradient_; }
+    const Batch& input_gradient() const { return input_gradient_; }
     /// The mode of the last forward pass; its backward pass runs in the same mode.
     Mode mode() const { return mode_; }
 
    private:
     friend class Network;
-    const Matrix<Scalar>* input_ = nullptr;
+    const Batch* input_ = nullptr;
     // Layer outputs by slot (kOutputSlot); the slots of layers that ran in place stay empty.
-    std::array<Matrix<Scalar>, layer_count> outputs_;
-    Matrix<Scalar> input_gradient_;
+    std::array<Batch, layer_count> outputs_;
+    Batch input_gradient_;
     Mode mode_ = Mode::training;
   };
 
@@ -141,18 +159,18 @@ class Network<Sequential<Layers...>, Scalar> {
   explicit Network(const Architecture& architecture = {})
       : architecture_(architecture),
         layers_(make_layers(architecture, std::make_index_sequence<layer_count>{})),
-        parameters_(Vector<Scalar>::Zero(parameter_count)),
-        gradients_(Vector<Scalar>::Zero(parameter_count)),
-        state_(Vector<Scalar>::Zero(state_count)) {
+        parameters_(backend::zeros(parameter_count)),
+        gradients_(backend::zeros(parameter_count)),
+        state_(backend::zeros(state_count)) {
     bind();
   }
 
   Network(const Network& other)
       : architecture_(other.architecture_),
         layers_(other.layers_),
-        parameters_(other.parameters_),
-        gradients_(other.gradients_),
-        state_(other.state_),
+        parameters_(backend::copy(other.parameters_)),
+        gradients_(backend::copy(other.gradients_)),
+        state_(backend::copy(other.state_)),
         clear_pending_(other.clear_pending_) {
     bind();
   }
@@ -160,9 +178,9 @@ class Network<Sequential<Layers...>, Scalar> {
     if (this != &other) {
       architecture_ = other.architecture_;
       layers_ = other.layers_;
-      parameters_ = other.parameters_;
-      gradients_ = other.gradients_;
-      state_ = other.state_;
+      parameters_ = backend::copy(other.parameters_);
+      gradients_ = backend::copy(other.gradients_);
+      state_ = backend::copy(other.state_);
       clear_pending_ = other.clear_pending_;
       bind();
     }
@@ -176,7 +194,16 @@ class Network<Sequential<Layers...>, Scalar> {
   /// Draws every parameter from its layer's default initialisation, and sets the state to
   /// its initial values.
   void initialize(Rng& rng) {
-    for_each_layer([&](auto& layer, auto) { layer.initialize(rng); });
+    if constexpr (backend::on_device) {
+      // The device's layers do not draw numbers: a CPU copy of the network draws them, from
+      // the same stream, and the device takes its parameters and state.
+      Network<Architecture, Cpu<Scalar>> host(architecture_);
+      host.initialize(rng);
+      backend::from_host(host.parameters(), parameters());
+      backend::from_host(host.state(), state());
+    } else {
+      for_each_layer([&](auto& layer, auto) { layer.initialize(rng); });
+    }
   }
 
   /// Runs the network on a batch, [input_size, batch], keeping what backward() needs in
@@ -184,7 +211,7 @@ class Network<Sequential<Layers...>, Scalar> {
   /// Mode::training, layers with running statistics use the batch's own and update the
   /// running ones; in Mode::inference they use the running ones and change nothing.
   /// @return the output, [output_size, batch], owned by `activations`
-  const Matrix<Scalar>& forward(const Matrix<Scalar>& input, Activations& activations,
+  const Batch& forward(const Batch& input, Activations& activations,
                                 Mode mode = Mode::training) {
     if (input.rows() != static_cast<Eigen::Index>(input_size) || input.cols() == 0)
       throw std::invalid_argument(message(
@@ -194,21 +221,21 @@ class Network<Sequential<Layers...>, Scalar> {
     activations.mode_ = mode;
     for_each_layer([&](const auto& layer, auto index) {
       constexpr std::size_t i = decltype(index)::value;
-      const Matrix<Scalar>& in =
+      const Batch& in =
           i == 0 ? input : activations.outputs_[kOutputSlot[i == 0 ? 0 : i - 1]];
-      detail::forward_in_mode<Scalar>(layer, in, activations.outputs_[kOutputSlot[i]], mode);
+      detail::forward_in_mode<B>(layer, in, activations.outputs_[kOutputSlot[i]], mode);
     });
     return activations.output();
   }
 
   /// A temporary input would be gone before backward() reads it, so it is refused at compile
   /// time; keep the input in a named matrix.
-  const Matrix<Scalar>& forward(Matrix<Scalar>&& input, Activations& activations,
+  const Batch& forward(Batch&& input, Activations& activations,
                                 Mode mode = Mode::training) = delete;
-  const Matrix<Scalar>& forward(Matrix<Scalar>&& input, Mode mode = Mode::training) = delete;
+  const Batch& forward(Batch&& input, Mode mode = Mode::training) = delete;
 
   /// forward() with the network's own Activations.
-  const Matrix<Scalar>& forward(const Matrix<Scalar>& input, Mode mode = Mode::training) {
+  const Batch& forward(const Batch& input, Mode mode = Mode::training) {
     return forward(input, own_activations_, mode);
   }
 
@@ -216,7 +243,7 @@ class Network<Sequential<Layers...>, Scalar> {
   /// `activations`, in the mode of that pass. Parameter gradients are added to gradients(), so
   /// passes accumulate until zero_gradients(); the input gradient replaces
   /// activations.input_gradient().
-  void backward(const Matrix<Scalar>& output_gradient, Activations& activations,
+  void backward(const Batch& output_gradient, Activations& activations,
                 Backprop which = Backprop::parameters_only) {
     if (activations.input_ == nullptr)
       throw std::logic_error("Network::backward: called before any forward pass");
@@ -231,7 +258,7 @@ class Network<Sequential<Layers...>, Scalar> {
   }
 
   /// backward() through the network's own Activations.
-  void backward(const Matrix<Scalar>& output_gradient, Backprop which = Backprop::parameters_only) {
+  void backward(const Batch& output_gradient, Backprop which = Backprop::parameters_only) {
     backward(output_gradient, own_activations_, which);
   }
 
@@ -242,25 +269,35 @@ class Network<Sequential<Layers...>, Scalar> {
   /// a time just before the next backward pass adds to it (by the threads that own each
   /// range in parameter_partition()), so that each value is written while it is in cache for
   /// that pass rather than in a pass of its own.
-  void zero_gradients() noexcept { clear_pending_ = true; }
+  /// On the device, the buffer is cleared at once, in one fill.
+  void zero_gradients() {
+    if constexpr (backend::on_device)
+      backend::fill(view(gradients_, parameter_count), Scalar(0));
+    else
+      clear_pending_ = true;
+  }
 
   /// Whether every accumulated gradient is finite (no NaN, no infinity); each thread checks
   /// the gradients it owns in parameter_partition().
   bool gradients_are_finite() const {
     if (clear_pending_) return true;
-    std::atomic<bool> finite{true};
-    parameter_partition().for_each_range([&](int, Eigen::Index begin, Eigen::Index count) {
-      if (!gradients_.segment(begin, count).allFinite())
-        finite.store(false, std::memory_order_relaxed);
-    });
-    return finite.load(std::memory_order_relaxed);
+    if constexpr (backend::on_device) {
+      return backend::all_finite(view(std::as_const(gradients_), parameter_count));
+    } else {
+      std::atomic<bool> finite{true};
+      parameter_partition().for_each_range([&](int, Eigen::Index begin, Eigen::Index count) {
+        if (!gradients_.segment(begin, count).allFinite())
+          finite.store(false, std::memory_order_relaxed);
+      });
+      return finite.load(std::memory_order_relaxed);
+    }
   }
 
   /// Which thread owns which parameters, for OpenMP's current thread count: each dense layer
   /// gives a thread the weights of the output rows its passes compute, other layers are split
   /// evenly. An optimizer that follows it updates each parameter on the thread that computed
   /// its gradient. Rebuilt only when the thread count changes.
-  const ParameterPartition& parameter_partition() const {
+  const ParameterPartition& parameter_partition() const requires(!backend::on_device) {
     const int threads = max_threads();
     if (partition_threads_ != threads) {
       ParameterPartition partition(threads);
@@ -280,30 +317,24 @@ class Network<Sequential<Layers...>, Scalar> {
 
   /// All parameters, flat, in layer order. A view, not the vector itself: the layers point
   /// into this storage, so it can be read and written but never resized or swapped away.
-  VectorMap<Scalar> parameters() noexcept {
-    return VectorMap<Scalar>(parameters_.data(), parameter_count);
-  }
-  ConstVectorMap<Scalar> parameters() const noexcept {
-    return ConstVectorMap<Scalar>(parameters_.data(), parameter_count);
-  }
+  View parameters() noexcept { return view(parameters_, parameter_count); }
+  ConstView parameters() const noexcept { return view(parameters_, parameter_count); }
   /// The accumulated gradients, laid out like parameters(); a view, like parameters(). Each
   /// call first carries out a pending zero_gradients(), so take a new view after that call:
   /// one taken before it shows the old values until the buffer is cleared.
-  VectorMap<Scalar> gradients() {
+  View gradients() {
     clear_gradient_buffer(0, parameter_count);
-    return VectorMap<Scalar>(gradients_.data(), parameter_count);
+    return view(gradients_, parameter_count);
   }
-  ConstVectorMap<Scalar> gradients() const {
+  ConstView gradients() const {
     clear_gradient_buffer(0, parameter_count);
-    return ConstVectorMap<Scalar>(gradients_.data(), parameter_count);
+    return view(std::as_const(gradients_), parameter_count);
   }
 
   /// The running state of every layer that has one, flat, in layer order (empty for most
   /// networks). A view, like parameters().
-  VectorMap<Scalar> state() noexcept { return VectorMap<Scalar>(state_.data(), state_count); }
-  ConstVectorMap<Scalar> state() const noexcept {
-    return ConstVectorMap<Scalar>(state_.data(), state_count);
-  }
+  View state() noexcept { return view(state_, state_count); }
+  ConstView state() const noexcept { return view(state_, state_count); }
 
   /// Checks running state read from outside (a checkpoint) by the rules of the layers it
   /// belongs to: each layer with state may declare `static std::string check_state(const
@@ -348,7 +379,7 @@ class Network<Sequential<Layers...>, Scalar> {
     for_each_layer([&](auto& layer, auto index) {
       constexpr std::size_t i = decltype(index)::value;
       layer.bind(parameters_.data() + kOffsets[i], gradients_.data() + kOffsets[i]);
-      if constexpr (detail::HasState<std::remove_cvref_t<decltype(layer)>, Scalar>)
+      if constexpr (detail::HasState<std::remove_cvref_t<decltype(layer)>, B>)
         layer.bind_state(state_.data() + kStateOffsets[i]);
       // An activation splits its work between threads as the layer before it does.
       if constexpr (i > 0 && requires { layer.follow(WorkSplit::rows); })
@@ -376,6 +407,10 @@ class Network<Sequential<Layers...>, Scalar> {
   // pass ends the pending state itself once it has cleared layer 0).
   void clear_gradient_buffer(std::size_t first, std::size_t last) const {
     if (!clear_pending_ || first == last) return;
+    if constexpr (!backend::on_device) clear_cpu_gradients(first, last);
+  }
+
+  void clear_cpu_gradients(std::size_t first, std::size_t last) const {
     const auto begin = static_cast<Eigen::Index>(first);
     const auto end = static_cast<Eigen::Index>(last);
     parameter_partition().for_each_range([&](int, Eigen::Index from, Eigen::Index count) {
@@ -387,13 +422,13 @@ class Network<Sequential<Layers...>, Scalar> {
   }
 
   template <std::size_t I>
-  void backward_from(const Matrix<Scalar>& output_gradient, Activations& activations,
+  void backward_from(const Batch& output_gradient, Activations& activations,
                      bool parameters, bool input) {
-    const Matrix<Scalar>& in =
+    const Batch& in =
         I == 0 ? *activations.input_ : activations.outputs_[kOutputSlot[I == 0 ? 0 : I - 1]];
     // Layer I reads its output gradient from one buffer and writes its input gradient to the
     // other: only two gradients are alive at any point of the pass.
-    Matrix<Scalar>* in_gradient = nullptr;
+    Batch* in_gradient = nullptr;
     if constexpr (I > 0)
       in_gradient = &gradient_buffers_[I % 2];
     else if (input)
@@ -404,7 +439,7 @@ class Network<Sequential<Layers...>, Scalar> {
       clear_gradient_buffer(kOffsets[I], kOffsets[I + 1]);
       if constexpr (I == 0) clear_pending_ = false;
     }
-    detail::backward_in_mode<Scalar>(std::get<I>(layers_), in, activations.outputs_[kOutputSlot[I]],
+    detail::backward_in_mode<B>(std::get<I>(layers_), in, activations.outputs_[kOutputSlot[I]],
                                      output_gradient, in_gradient, parameters, activations.mode_);
     if constexpr (I > 0)
       backward_from<I - 1>(gradient_buffers_[I % 2], activations, parameters, input);
@@ -412,14 +447,23 @@ class Network<Sequential<Layers...>, Scalar> {
 
   Architecture architecture_;
   LayerTuple layers_;
-  Vector<Scalar> parameters_;
+  // A view of all `count` values of a buffer; the buffers' sizes never change, so neither do
+  // the addresses the layers are bound to.
+  static View view(Buffer& buffer, std::size_t count) noexcept {
+    return View(buffer.data(), static_cast<Eigen::Index>(count));
+  }
+  static ConstView view(const Buffer& buffer, std::size_t count) noexcept {
+    return ConstView(buffer.data(), static_cast<Eigen::Index>(count));
+  }
+
+  Buffer parameters_;
   // mutable: a const read of the gradients carries out a pending zero_gradients() first.
-  mutable Vector<Scalar> gradients_;
-  Vector<Scalar> state_;
+  mutable Buffer gradients_;
+  Buffer state_;
   Activations own_activations_;
   // The gradients between layers during a backward pass, alternating; not copied with the
   // network, since no pass outlives its backward() call.
-  std::array<Matrix<Scalar>, 2> gradient_buffers_;
+  std::array<Batch, 2> gradient_buffers_;
   // parameter_partition()'s cache.
   mutable ParameterPartition partition_;
   mutable int partition_threads_ = 0;  // 0: not built yet

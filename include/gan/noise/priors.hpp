@@ -7,16 +7,33 @@
 
 namespace gan {
 
+/// Fills `values` with independent N(0, 1) draws from `rng`, in memory order (column by
+/// column). The device backend's overload (device/random.hpp) draws the same numbers.
+template <typename Scalar>
+void fill_normal(Matrix<Scalar>& values, Rng& rng) {
+  for (Eigen::Index i = 0; i < values.size(); ++i)
+    values.data()[i] = static_cast<Scalar>(rng.normal());
+}
+
+/// Fills `values` with independent U[low, high) draws from `rng`, in memory order.
+template <typename Scalar>
+void fill_uniform(Matrix<Scalar>& values, Rng& rng, double low, double high) {
+  for (Eigen::Index i = 0; i < values.size(); ++i)
+    values.data()[i] = static_cast<Scalar>(rng.uniform(low, high));
+}
+
+// A prior's fill() takes the batch matrix of any backend: the unqualified calls find the
+// CPU's functions above, or the device's by the matrix type (argument-dependent lookup).
+
 /// z ~ N(0, I), the prior of most GAN papers since DCGAN.
 struct StandardNormal {
   static constexpr const char* name = "normal";
 
   /// Fills every entry of `noise` ([latent_dim, batch]) with an independent draw, column by
   /// column, so that sample j of a batch is the same whatever the batch size.
-  template <typename Scalar>
-  static void fill(Matrix<Scalar>& noise, Rng& rng) {
-    for (Eigen::Index i = 0; i < noise.size(); ++i)
-      noise.data()[i] = static_cast<Scalar>(rng.normal());
+  template <typename Batch>
+  static void fill(Batch& noise, Rng& rng) {
+    fill_normal(noise, rng);
   }
 };
 
@@ -24,10 +41,9 @@ struct StandardNormal {
 struct Uniform {
   static constexpr const char* name = "uniform";
 
-  template <typename Scalar>
-  static void fill(Matrix<Scalar>& noise, Rng& rng) {
-    for (Eigen::Index i = 0; i < noise.size(); ++i)
-      noise.data()[i] = static_cast<Scalar>(rng.uniform(-1.0, 1.0));
+  template <typename Batch>
+  static void fill(Batch& noise, Rng& rng) {
+    fill_uniform(noise, rng, -1.0, 1.0);
   }
 };
 

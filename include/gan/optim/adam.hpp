@@ -2,6 +2,7 @@
 // Adam: adaptive moment estimation.
 #pragma once
 
+#include <gan/core/backend.hpp>
 #include <gan/core/error.hpp>
 #include <gan/core/parallel.hpp>
 #include <gan/core/tensor.hpp>
@@ -16,6 +17,16 @@
 
 namespace gan {
 
+/// The scalars of one Adam update, the same for every parameter (see Adam::step_constants()).
+template <typename Scalar>
+struct AdamStepConstants {
+  Scalar rate;
+  Scalar inverse_root2;
+  Scalar epsilon;
+  Scalar beta1;
+  Scalar beta2;
+};
+
 /// Adam (Kingma and Ba 2015, arXiv:1412.6980, algorithm 1):
 ///   m <- b1 m + (1 - b1) g,   v <- b2 v + (1 - b2) g^2,   t <- t + 1
 ///   p <- p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
@@ -24,9 +35,16 @@ namespace gan {
 /// beta1 = 0.5, which damps the momentum that makes the two players overshoot each other;
 /// beta2 and epsilon are Adam's own defaults. Each network gets an Adam of its own.
 ///
-/// @tparam Scalar float or double, the network's scalar type
-template <typename Scalar>
+/// On the device backend the moments live in device memory and the update is one device
+/// computation per parameter (device/adam.hpp), from the constants this class computes.
+///
+/// @tparam B the network's backend, or its scalar type (float, double) for the CPU
+template <typename B>
 class Adam {
+  using Backend = backend_t<B>;
+  using Scalar = typename Backend::scalar_type;
+  using Buffer = typename Backend::vector_type;
+
  public:
   struct Hyperparameters {
     double learning_rate = 2e-4;
@@ -42,8 +60,8 @@ class Adam {
   ///         finite, or a beta outside [0, 1)
   Adam(const Hyperparameters& hyperparameters, std::size_t parameter_count)
       : hyperparameters_(hyperparameters),
-        first_moment_(Vector<Scalar>::Zero(static_cast<Eigen::Index>(parameter_count))),
-        second_moment_(Vector<Scalar>::Zero(static_cast<Eigen::Index>(parameter_count))) {
+        first_moment_(Backend::zeros(parameter_count)),
+        second_moment_(Backend::zeros(parameter_count)) {
     const auto& h = hyperparameters;
     if (!(std::isfinite(h.learning_rate) && h.learning_rate > 0))
       throw std::invalid_argument(
@@ -58,7 +76,8 @@ class Adam {
 
   /// Applies one update to `parameters` from `gradients`; both have parameter_count values.
   /// Large vectors are split evenly between OpenMP's threads.
-  void step(VectorRef<Scalar> parameters, ConstVectorRef<Scalar> gradients) {
+  void step(VectorRef<Scalar> parameters, ConstVectorRef<Scalar> gradients) requires(
+      !Backend::on_device) {
     const Eigen::Index count = first_moment_.size();
     ParameterPartition partition(count >= kParallelMinimum ? max_threads() : 1);
     partition.add_evenly(0, count);
@@ -70,7 +89,7 @@ class Adam {
   /// whose gradients it computed, while they are still in its caches. Every parameter is
   /// updated on its own, so the result does not depend on the partition.
   void step(VectorRef<Scalar> parameters, ConstVectorRef<Scalar> gradients,
-            const ParameterPartition& partition) {
+            const ParameterPartition& partition) requires(!Backend::on_device) {
     GAN_ASSERT(
         parameters.size() == first_moment_.size() && gradients.size() == first_moment_.size(),
         "Adam::step: parameter count differs from the one the optimizer was made for");
@@ -105,13 +124,7 @@ class Adam {
   /// corrections, and epsilon added to the corrected sqrt(v) exactly as in the paper's
   /// algorithm 1. Computed once per step in double and rounded to Scalar, for the CPU update
   /// and the device's alike.
-  struct StepConstants {
-    Scalar rate;
-    Scalar inverse_root2;
-    Scalar epsilon;
-    Scalar beta1;
-    Scalar beta2;
-  };
+  using StepConstants = AdamStepConstants<Scalar>;
   /// @pre at least one step counted (steps() > 0): the bias corrections of step 0 divide by 0
   StepConstants step_constants() const {
     GAN_ASSERT(steps_ > 0, "Adam::step_constants: no step counted yet");
@@ -121,6 +134,15 @@ class Adam {
             static_cast<Scalar>(1.0 / std::sqrt(1.0 - std::pow(h.beta2, t))),
             static_cast<Scalar>(h.epsilon), static_cast<Scalar>(h.beta1),
             static_cast<Scalar>(h.beta2)};
+  }
+
+  /// step() on the device: one device computation per parameter (device/adam.hpp).
+  void step(typename Backend::vector_view parameters,
+            typename Backend::const_vector_view gradients) requires(Backend::on_device) {
+    GAN_ASSERT(parameters.size == static_cast<std::ptrdiff_t>(first_moment_.size()) &&
+                   gradients.size == parameters.size,
+               "Adam::step: parameter count differs from the one the optimizer was made for");
+    adam_update(parameters, gradients, first_moment_, second_moment_, advance());
   }
 
   /// Counts one more step and returns its constants, for an update made elsewhere (the
@@ -133,13 +155,14 @@ class Adam {
   const Hyperparameters& hyperparameters() const noexcept { return hyperparameters_; }
   /// Number of updates applied so far (t in the paper).
   std::uint64_t steps() const noexcept { return steps_; }
-  const Vector<Scalar>& first_moment() const noexcept { return first_moment_; }
-  const Vector<Scalar>& second_moment() const noexcept { return second_moment_; }
+  /// The moments, in the backend's memory.
+  const Buffer& first_moment() const noexcept { return first_moment_; }
+  const Buffer& second_moment() const noexcept { return second_moment_; }
 
   /// Saves both moments and the step count under `prefix`.
   void save(CheckpointWriter& writer, const std::string& prefix) const {
-    writer.put(prefix + ".first_moment", first_moment_);
-    writer.put(prefix + ".second_moment", second_moment_);
+    writer.put(prefix + ".first_moment", Backend::to_host(Backend::view(first_moment_)));
+    writer.put(prefix + ".second_moment", Backend::to_host(Backend::view(second_moment_)));
     writer.put(prefix + ".steps", steps_);
   }
 
@@ -148,9 +171,10 @@ class Adam {
   static Adam restore(const CheckpointReader& reader, const std::string& prefix,
                       const Hyperparameters& hyperparameters, std::size_t parameter_count) {
     Adam adam(hyperparameters, parameter_count);
-    adam.first_moment_ = reader.get_finite_array<Scalar>(prefix + ".first_moment", parameter_count);
-    adam.second_moment_ =
-        reader.get_finite_array<Scalar>(prefix + ".second_moment", parameter_count);
+    Backend::from_host(reader.get_finite_array<Scalar>(prefix + ".first_moment", parameter_count),
+                       Backend::view(adam.first_moment_));
+    Backend::from_host(reader.get_finite_array<Scalar>(prefix + ".second_moment", parameter_count),
+                       Backend::view(adam.second_moment_));
     adam.steps_ = reader.get_u64(prefix + ".steps");
     return adam;
   }
@@ -163,8 +187,8 @@ class Adam {
   static constexpr Eigen::Index kParallelMinimum = 1 << 16;
 
   Hyperparameters hyperparameters_;
-  Vector<Scalar> first_moment_;
-  Vector<Scalar> second_moment_;
+  Buffer first_moment_;
+  Buffer second_moment_;
   std::uint64_t steps_ = 0;
 };
 

@@ -2,6 +2,8 @@
 // Stochastic gradient descent with momentum.
 #pragma once
 
+#include <gan/core/backend.hpp>
+#include <gan/core/config.hpp>
 #include <gan/core/error.hpp>
 #include <gan/core/parallel.hpp>
 #include <gan/core/tensor.hpp>
@@ -14,14 +16,30 @@
 
 namespace gan {
 
+/// One SGD update of one parameter, the same on every backend.
+template <typename Scalar>
+struct SgdUpdate {
+  Scalar momentum;
+  Scalar rate;
+
+  GAN_HOST_DEVICE void operator()(Scalar& parameter, Scalar& velocity, Scalar gradient) const {
+    velocity = momentum * velocity + gradient;
+    parameter -= rate * velocity;
+  }
+};
+
 /// SGD with momentum, in the form PyTorch uses (Sutskever et al. 2013):
 ///   v <- momentum * v + g,   p <- p - learning_rate * v
 /// With momentum 0 this is plain gradient descent. Each network gets an Sgd of its own, so
 /// the generator and the discriminator never share a velocity.
 ///
-/// @tparam Scalar float or double, the network's scalar type
-template <typename Scalar>
+/// @tparam B the network's backend, or its scalar type (float, double) for the CPU
+template <typename B>
 class Sgd {
+  using Backend = backend_t<B>;
+  using Scalar = typename Backend::scalar_type;
+  using Buffer = typename Backend::vector_type;
+
  public:
   struct Hyperparameters {
     double learning_rate = 0.01;
@@ -35,7 +53,7 @@ class Sgd {
   ///         momentum outside [0, 1)
   Sgd(const Hyperparameters& hyperparameters, std::size_t parameter_count)
       : hyperparameters_(hyperparameters),
-        velocity_(Vector<Scalar>::Zero(static_cast<Eigen::Index>(parameter_count))) {
+        velocity_(Backend::zeros(parameter_count)) {
     const auto& h = hyperparameters;
     if (!(std::isfinite(h.learning_rate) && h.learning_rate > 0))
       throw std::invalid_argument(
@@ -45,7 +63,8 @@ class Sgd {
   }
 
   /// Applies one update to `parameters` from `gradients`; both have parameter_count values.
-  void step(VectorRef<Scalar> parameters, ConstVectorRef<Scalar> gradients) {
+  void step(VectorRef<Scalar> parameters, ConstVectorRef<Scalar> gradients) requires(
+      !Backend::on_device) {
     check_sizes(parameters, gradients);
     update(parameters, gradients, 0, velocity_.size());
   }
@@ -53,7 +72,7 @@ class Sgd {
   /// step(), each thread updating the ranges `partition` gives it, which must cover every
   /// parameter once (Network::parameter_partition()); the result does not depend on it.
   void step(VectorRef<Scalar> parameters, ConstVectorRef<Scalar> gradients,
-            const ParameterPartition& partition) {
+            const ParameterPartition& partition) requires(!Backend::on_device) {
     check_sizes(parameters, gradients);
     GAN_ASSERT(partition.end() <= velocity_.size(),
                "Sgd::step: the partition reaches past the parameters (another network's?)");
@@ -62,12 +81,22 @@ class Sgd {
     });
   }
 
+  /// step() on the device: one device computation per parameter (device/sgd.hpp).
+  void step(typename Backend::vector_view parameters,
+            typename Backend::const_vector_view gradients) requires(Backend::on_device) {
+    GAN_ASSERT(parameters.size == static_cast<std::ptrdiff_t>(velocity_.size()) &&
+                   gradients.size == parameters.size,
+               "Sgd::step: parameter count differs from the one the optimizer was made for");
+    sgd_update(parameters, gradients, velocity_, update_rule());
+  }
+
   const Hyperparameters& hyperparameters() const noexcept { return hyperparameters_; }
-  const Vector<Scalar>& velocity() const noexcept { return velocity_; }
+  /// The velocity, in the backend's memory.
+  const Buffer& velocity() const noexcept { return velocity_; }
 
   /// Saves the velocity under `prefix`.
   void save(CheckpointWriter& writer, const std::string& prefix) const {
-    writer.put(prefix + ".velocity", velocity_);
+    writer.put(prefix + ".velocity", Backend::to_host(Backend::view(velocity_)));
   }
 
   /// An Sgd with these hyperparameters and the velocity saved under `prefix`.
@@ -75,7 +104,8 @@ class Sgd {
   static Sgd restore(const CheckpointReader& reader, const std::string& prefix,
                      const Hyperparameters& hyperparameters, std::size_t parameter_count) {
     Sgd sgd(hyperparameters, parameter_count);
-    sgd.velocity_ = reader.get_finite_array<Scalar>(prefix + ".velocity", parameter_count);
+    Backend::from_host(reader.get_finite_array<Scalar>(prefix + ".velocity", parameter_count),
+                       Backend::view(sgd.velocity_));
     return sgd;
   }
 
@@ -89,19 +119,20 @@ class Sgd {
   // Both updates fused in a single loop over [begin, begin + count): one pass over memory.
   void update(VectorRef<Scalar>& parameters, const ConstVectorRef<Scalar>& gradients,
               Eigen::Index begin, Eigen::Index count) {
-    const auto momentum = static_cast<Scalar>(hyperparameters_.momentum);
-    const auto rate = static_cast<Scalar>(hyperparameters_.learning_rate);
+    const SgdUpdate<Scalar> rule = update_rule();
     Scalar* p = parameters.data();
     Scalar* v = velocity_.data();
     const Scalar* g = gradients.data();
-    for (Eigen::Index i = begin; i < begin + count; ++i) {
-      v[i] = momentum * v[i] + g[i];
-      p[i] -= rate * v[i];
-    }
+    for (Eigen::Index i = begin; i < begin + count; ++i) rule(p[i], v[i], g[i]);
+  }
+
+  SgdUpdate<Scalar> update_rule() const {
+    return {static_cast<Scalar>(hyperparameters_.momentum),
+            static_cast<Scalar>(hyperparameters_.learning_rate)};
   }
 
   Hyperparameters hyperparameters_;
-  Vector<Scalar> velocity_;
+  Buffer velocity_;
 };
 
 }  // namespace gan

@@ -2,6 +2,7 @@
 // AlternatingTrainer: the GAN training loop, one discriminator phase then one generator phase.
 #pragma once
 
+#include <gan/core/backend.hpp>
 #include <gan/core/concepts.hpp>
 #include <gan/core/error.hpp>
 #include <gan/core/random.hpp>
@@ -97,9 +98,9 @@ constexpr bool discriminator_outputs_one_logit() {
 
 /// What AlternatingTrainer::step takes: a callable that returns the next real batch,
 /// [sample size, batch], as a matrix that stays valid until it is called again.
-template <typename Source, typename Scalar>
+template <typename Source, typename B>
 concept RealBatchSource = requires(Source& source) {
-  { source() } -> std::convertible_to<const Matrix<Scalar>&>;
+  { source() } -> std::convertible_to<const typename backend_t<B>::matrix_type&>;
 };
 
 /// Trains a generator G against a discriminator D by alternating updates.
@@ -130,25 +131,37 @@ concept RealBatchSource = requires(Source& source) {
 /// @tparam Loss      a LossPolicy (NonSaturatingLoss, MinimaxLoss, LeastSquaresLoss, ...)
 /// @tparam Optimizer the optimizer template used for both networks (Adam, Sgd)
 /// @tparam Prior     a NoisePrior for z (StandardNormal, Uniform)
-/// @tparam Scalar    float or double
+/// @tparam B         the backend both networks train on: gan::Cpu<S>, or gan::Device<S> (from
+///                   gan/device/backend.hpp) for a GPU; a bare float or double means gan::Cpu
+///                   of it. Real batches, noise and samples are matrices of that backend.
 template <typename G, typename D, typename Loss = NonSaturatingLoss,
           template <typename> class Optimizer = Adam, typename Prior = StandardNormal,
-          typename Scalar = float>
+          typename B = float>
 class AlternatingTrainer {
+ public:
+  using backend = backend_t<B>;
+  using scalar_type = typename backend::scalar_type;
+  /// A batch on the trainer's backend: real data, noise and samples, [features, batch].
+  using matrix_type = typename backend::matrix_type;
+
+ private:
+  using Scalar = scalar_type;
+  using Batch = matrix_type;
+
   static_assert(diagnostics::generator_fits_discriminator<typename G::output_shape,
                                                           typename D::input_shape>());
   static_assert(diagnostics::discriminator_outputs_one_logit<typename D::output_shape>());
   static_assert(LossPolicy<Loss, Scalar>,
                 "gan::AlternatingTrainer: Loss must model gan::LossPolicy (see core/concepts.hpp)");
-  static_assert(gan::Optimizer<Optimizer<Scalar>, Scalar>,
-                "gan::AlternatingTrainer: Optimizer<Scalar> must model gan::Optimizer");
-  static_assert(NoisePrior<Prior, Scalar>,
+  static_assert(gan::Optimizer<Optimizer<B>, B>,
+                "gan::AlternatingTrainer: Optimizer<B> must model gan::Optimizer");
+  static_assert(NoisePrior<Prior, B>,
                 "gan::AlternatingTrainer: Prior must model gan::NoisePrior");
 
  public:
-  using Generator = Network<G, Scalar>;
-  using Discriminator = Network<D, Scalar>;
-  using OptimizerType = Optimizer<Scalar>;
+  using Generator = Network<G, B>;
+  using Discriminator = Network<D, B>;
+  using OptimizerType = Optimizer<B>;
   using Hyperparameters = typename OptimizerType::Hyperparameters;
   using Observer = std::function<void(const StepStats&)>;
 
@@ -194,14 +207,14 @@ class AlternatingTrainer {
   /// next call. Batches may differ in size.
   /// @throws std::invalid_argument for a batch of the wrong height or with no columns
   /// @throws DivergenceError if a loss is not finite; the update it would have fed is skipped
-  template <RealBatchSource<Scalar> Source>
+  template <RealBatchSource<B> Source>
   StepStats step(Source&& next_real_batch) {
     const auto start = std::chrono::steady_clock::now();
     StepStats stats;
     stats.step = steps_ + 1;
     stats.discriminator_steps = options_.discriminator_steps;
     for (std::size_t k = 0; k < options_.discriminator_steps; ++k) {
-      const Matrix<Scalar>& real = next_real_batch();
+      const Batch& real = next_real_batch();
       discriminator_step(real, stats);
     }
     generator_step(stats);
@@ -213,12 +226,12 @@ class AlternatingTrainer {
   }
 
   /// One training step on a single real batch; needs discriminator_steps == 1.
-  StepStats step(const Matrix<Scalar>& real_batch) {
+  StepStats step(const Batch& real_batch) {
     if (options_.discriminator_steps != 1)
       throw std::invalid_argument(message(
           "AlternatingTrainer::step: expected a batch source for ", options_.discriminator_steps,
           " discriminator steps per generator step, got a single batch"));
-    return step([&]() -> const Matrix<Scalar>& { return real_batch; });
+    return step([&]() -> const Batch& { return real_batch; });
   }
 
   /// Calls `observer` with the statistics of every later step.
@@ -226,8 +239,8 @@ class AlternatingTrainer {
 
   /// `count` noise vectors from the prior, [latent_size, count], drawn from `rng` (not from the
   /// trainer's own stream, so sampling never changes the course of training).
-  static Matrix<Scalar> draw_noise(std::size_t count, Rng& rng) {
-    Matrix<Scalar> noise(static_cast<Eigen::Index>(latent_size), static_cast<Eigen::Index>(count));
+  static Batch draw_noise(std::size_t count, Rng& rng) {
+    Batch noise(static_cast<Eigen::Index>(latent_size), static_cast<Eigen::Index>(count));
     Prior::fill(noise, rng);
     return noise;
   }
@@ -235,21 +248,21 @@ class AlternatingTrainer {
   /// G(noise), [sample_size, batch], without disturbing the state of training: in
   /// Mode::inference, so that batch norm uses its running averages and each sample depends on
   /// its own noise only. The result is valid until the next call.
-  const Matrix<Scalar>& generate(const Matrix<Scalar>& noise) {
+  const Batch& generate(const Batch& noise) {
     return generator_.forward(noise, sampling_pass_, Mode::inference);
   }
 
   /// Like generate(), from the moving average of the generator's parameters when
   /// Options::generator_average_decay is set, else from the generator itself. The usual choice
   /// for sample grids and for evaluation.
-  const Matrix<Scalar>& generate_averaged(const Matrix<Scalar>& noise) {
+  const Batch& generate_averaged(const Batch& noise) {
     if (!averaging()) return generate(noise);
     return averaged_generator_->forward(noise, sampling_pass_, Mode::inference);
   }
 
   /// The discriminator's logits for a batch, [1, batch], in Mode::inference; valid until the
   /// next call.
-  const Matrix<Scalar>& discriminate(const Matrix<Scalar>& samples) {
+  const Batch& discriminate(const Batch& samples) {
     return discriminator_.forward(samples, sampling_pass_for_d_, Mode::inference);
   }
 
@@ -286,15 +299,19 @@ class AlternatingTrainer {
     writer.put("loss", std::string(Loss::name));
     writer.put("optimizer", std::string(OptimizerType::name));
     writer.put("prior", std::string(Prior::name));
-    writer.put("generator.parameters", generator_.parameters());
-    writer.put("discriminator.parameters", discriminator_.parameters());
-    if (averaging()) writer.put("generator.average.parameters", averaged_generator_->parameters());
+    // Host values, whatever the backend, so that a checkpoint loads on either.
+    writer.put("generator.parameters", backend::to_host(generator_.parameters()));
+    writer.put("discriminator.parameters", backend::to_host(discriminator_.parameters()));
+    if (averaging())
+      writer.put("generator.average.parameters",
+                 backend::to_host(averaged_generator_->parameters()));
     if constexpr (Generator::state_count > 0) {
-      writer.put("generator.state", generator_.state());
-      if (averaging()) writer.put("generator.average.state", averaged_generator_->state());
+      writer.put("generator.state", backend::to_host(generator_.state()));
+      if (averaging())
+        writer.put("generator.average.state", backend::to_host(averaged_generator_->state()));
     }
     if constexpr (Discriminator::state_count > 0)
-      writer.put("discriminator.state", discriminator_.state());
+      writer.put("discriminator.state", backend::to_host(discriminator_.state()));
     generator_optimizer_.save(writer, "generator.optimizer");
     discriminator_optimizer_.save(writer, "discriminator.optimizer");
     writer.put("rng.seed", rng_.state().seed);
@@ -363,14 +380,15 @@ class AlternatingTrainer {
         metadata[key.substr(std::string_view(kMetadataPrefix).size())] = reader.get_text(key);
 
     // Copied into the networks' own storage, which their layers point into.
-    generator_.parameters() = generator_parameters;
-    if (averaging()) averaged_generator_->parameters() = average_parameters;
-    discriminator_.parameters() = discriminator_parameters;
+    backend::from_host(generator_parameters, generator_.parameters());
+    if (averaging()) backend::from_host(average_parameters, averaged_generator_->parameters());
+    backend::from_host(discriminator_parameters, discriminator_.parameters());
     if constexpr (Generator::state_count > 0) {
-      generator_.state() = generator_state;
-      if (averaging()) averaged_generator_->state() = average_state;
+      backend::from_host(generator_state, generator_.state());
+      if (averaging()) backend::from_host(average_state, averaged_generator_->state());
     }
-    if constexpr (Discriminator::state_count > 0) discriminator_.state() = discriminator_state;
+    if constexpr (Discriminator::state_count > 0)
+      backend::from_host(discriminator_state, discriminator_.state());
     generator_optimizer_ = std::move(generator_optimizer);
     discriminator_optimizer_ = std::move(discriminator_optimizer);
     rng_.restore(rng_state);
@@ -403,12 +421,10 @@ class AlternatingTrainer {
   /// its averaged weights.
   void update_generator_average() {
     const auto decay = static_cast<Scalar>(options_.generator_average_decay);
-    auto average = averaged_generator_->parameters();
-    average = decay * average + (Scalar(1) - decay) * generator_.parameters();
-    if constexpr (Generator::state_count > 0) {
-      auto average_state = averaged_generator_->state();
-      average_state = decay * average_state + (Scalar(1) - decay) * generator_.state();
-    }
+    backend::blend(averaged_generator_->parameters(), std::as_const(generator_).parameters(),
+                   decay);
+    if constexpr (Generator::state_count > 0)
+      backend::blend(averaged_generator_->state(), std::as_const(generator_).state(), decay);
   }
 
   template <typename Network>
@@ -424,12 +440,6 @@ class AlternatingTrainer {
     if (found != expected)
       reader.fail(message("its ", key, " is '", found, "'"),
                   message("expected '", expected, "' (", what, ")"));
-  }
-
-  static double mean_score(const Matrix<Scalar>& logits) {
-    double total = 0;
-    for (Eigen::Index i = 0; i < logits.size(); ++i) total += Loss::score(logits(i));
-    return total / static_cast<double>(logits.size());
   }
 
   /// Stops training: `what` is "loss" or "gradient", `player` "discriminator" or "generator".
@@ -451,31 +461,27 @@ class AlternatingTrainer {
         static_cast<long long>(steps_ + 1));
   }
 
-  void discriminator_step(const Matrix<Scalar>& real, StepStats& stats) {
+  void discriminator_step(const Batch& real, StepStats& stats) {
     if (real.rows() != static_cast<Eigen::Index>(sample_size) || real.cols() == 0)
       throw std::invalid_argument(message("AlternatingTrainer::step: expected a real batch of ",
                                           sample_size, " rows and at least one column, got ",
                                           real.rows(), "x", real.cols()));
     noise_.resize(static_cast<Eigen::Index>(latent_size), real.cols());
     Prior::fill(noise_, rng_);
-    const Matrix<Scalar>& fake = generator_.forward(noise_, generator_pass_);
+    const Batch& fake = generator_.forward(noise_, generator_pass_);
 
     discriminator_.zero_gradients();
     if constexpr (Discriminator::samples_are_independent) {
       // One pass over both batches side by side: the same sums as two passes, in half the
       // number of (twice as wide) matrix products.
-      const Eigen::Index real_count = real.cols();
-      const Eigen::Index fake_count = fake.cols();
-      joint_batch_.resize(real.rows(), real_count + fake_count);
-      joint_batch_.leftCols(real_count) = real;
-      joint_batch_.rightCols(fake_count) = fake;
-      const Matrix<Scalar>& logits = discriminator_.forward(joint_batch_, real_pass_);
-      real_logits_ = logits.leftCols(real_count);
-      fake_logits_ = logits.rightCols(fake_count);
-      score_discriminator(real.cols(), stats);
-      joint_gradient_.resize(1, real_count + fake_count);
-      joint_gradient_.leftCols(real_count) = real_gradient_;
-      joint_gradient_.rightCols(fake_count) = fake_gradient_;
+      const auto real_count = real.cols();
+      const auto fake_count = fake.cols();
+      backend::join_columns(real, fake, joint_batch_);
+      const Batch& logits = discriminator_.forward(joint_batch_, real_pass_);
+      backend::copy_columns(logits, 0, real_count, real_logits_);
+      backend::copy_columns(logits, real_count, fake_count, fake_logits_);
+      score_discriminator(real_count, stats);
+      backend::join_columns(real_gradient_, fake_gradient_, joint_gradient_);
       discriminator_.backward(joint_gradient_, real_pass_, Backprop::parameters_only);
     } else {
       // Batch norm and its kind normalise over the batch: each batch gets its own pass, since
@@ -494,19 +500,19 @@ class AlternatingTrainer {
 
   /// The discriminator's loss, its gradients and the mean scores, from real_logits_ and
   /// fake_logits_; stops training if the loss is not finite.
-  void score_discriminator(Eigen::Index batch, StepStats& stats) {
-    stats.discriminator_loss =
-        Loss::discriminator_loss(real_logits_, fake_logits_, real_gradient_, fake_gradient_);
-    stats.real_score = mean_score(real_logits_);
-    stats.fake_score = mean_score(fake_logits_);
+  void score_discriminator(std::ptrdiff_t batch, StepStats& stats) {
+    stats.discriminator_loss = backend::template discriminator_loss<Loss>(
+        real_logits_, fake_logits_, real_gradient_, fake_gradient_);
+    stats.real_score = backend::template mean_score<Loss>(real_logits_);
+    stats.fake_score = backend::template mean_score<Loss>(fake_logits_);
     stats.batch_size = static_cast<std::size_t>(batch);
     if (!std::isfinite(stats.discriminator_loss)) diverged("discriminator", "loss", stats, false);
   }
 
   void generator_step(StepStats& stats) {
-    const Matrix<Scalar>& fake = generator_pass_.output();
-    const Matrix<Scalar>& fake_logits = discriminator_.forward(fake, fake_pass_);
-    stats.generator_loss = Loss::generator_loss(fake_logits, fake_gradient_);
+    const Batch& fake = generator_pass_.output();
+    const Batch& fake_logits = discriminator_.forward(fake, fake_pass_);
+    stats.generator_loss = backend::template generator_loss<Loss>(fake_logits, fake_gradient_);
     if (!std::isfinite(stats.generator_loss)) diverged("generator", "loss", stats, true);
 
     // D is frozen: only the gradient with respect to its input is computed, and D's own
@@ -543,18 +549,18 @@ class AlternatingTrainer {
 
   // Buffers reused from step to step, so that training allocates only when the batch size
   // changes.
-  Matrix<Scalar> noise_;
+  Batch noise_;
   typename Generator::Activations generator_pass_;
   typename Generator::Activations sampling_pass_;
   typename Discriminator::Activations real_pass_;
   typename Discriminator::Activations fake_pass_;
   typename Discriminator::Activations sampling_pass_for_d_;
-  Matrix<Scalar> real_logits_;
-  Matrix<Scalar> fake_logits_;
-  Matrix<Scalar> real_gradient_;
-  Matrix<Scalar> fake_gradient_;
-  Matrix<Scalar> joint_batch_;  // real and fake side by side, for a batch-independent D
-  Matrix<Scalar> joint_gradient_;
+  Batch real_logits_;
+  Batch fake_logits_;
+  Batch real_gradient_;
+  Batch fake_gradient_;
+  Batch joint_batch_;  // real and fake side by side, for a batch-independent D
+  Batch joint_gradient_;
 };
 
 }  // namespace gan
