@@ -92,8 +92,8 @@ void check_dense(Eigen::Index batch) {
     cpu.layer.forward(in, out);
     cpu.layer.backward(in, out, grad_out, &grad_in, true);
 
-    const gan::device::DenseParameters<const double> layer{parameters.data(), In, Out};
-    gan::device::DenseParameters<double> gradient_view{gradients.data(), In, Out};
+    const gan::DenseParameters<const double> layer{parameters.data(), In, Out};
+    gan::DenseParameters<double> gradient_view{gradients.data(), In, Out};
     const gan::device::Matrix<double> device_in = gan::device::to_device(in);
     gan::device::Matrix<double> device_out;
     gan::device::Matrix<double> device_grad_in;
@@ -117,11 +117,11 @@ BOOST_AUTO_TEST_CASE(a_dense_layer_on_the_device_is_the_cpu_layer) {
 BOOST_AUTO_TEST_CASE(a_dense_backward_pass_computes_only_what_is_asked) {
   StandaloneLayer<gan::Dense<4, 3>, gan::Shape<4>, float> cpu(6);
   const gan::device::Buffer<float> parameters = to_device(cpu.parameters);
-  const gan::device::DenseParameters<const float> layer{parameters.data(), 4, 3};
+  const gan::DenseParameters<const float> layer{parameters.data(), 4, 3};
   const auto in = gan::device::to_device(inputs<float>(4, 2, 7));
   const auto grad_out = gan::device::to_device(uniform_matrix<float>(3, 2, 8));
   gan::device::Buffer<float> all_gradients(parameters.size());
-  gan::device::DenseParameters<float> all_view{all_gradients.data(), 4, 3};
+  gan::DenseParameters<float> all_view{all_gradients.data(), 4, 3};
   gan::device::Matrix<float> all_grad_in;
   gan::device::dense_backward<float>(layer, in, grad_out, &all_view, &all_grad_in);
 
@@ -130,7 +130,7 @@ BOOST_AUTO_TEST_CASE(a_dense_backward_pass_computes_only_what_is_asked) {
   BOOST_TEST((gan::device::to_host(grad_in) == gan::device::to_host(all_grad_in)));
 
   gan::device::Buffer<float> gradients(parameters.size());
-  gan::device::DenseParameters<float> gradient_view{gradients.data(), 4, 3};
+  gan::DenseParameters<float> gradient_view{gradients.data(), 4, 3};
   gan::device::dense_backward<float>(layer, in, grad_out, &gradient_view, nullptr);
   BOOST_TEST((to_host(gradients) == to_host(all_gradients)));
 }
@@ -138,7 +138,7 @@ BOOST_AUTO_TEST_CASE(a_dense_backward_pass_computes_only_what_is_asked) {
 // Batches that do not fit are refused before any kernel reads them.
 BOOST_AUTO_TEST_CASE(passes_refuse_batches_of_the_wrong_shape_naming_both) {
   const gan::device::Buffer<float> parameters(4 * 3 + 3);
-  const gan::device::DenseParameters<const float> layer{parameters.data(), 4, 3};
+  const gan::DenseParameters<const float> layer{parameters.data(), 4, 3};
   gan::device::Matrix<float> out;
   check_throws<std::invalid_argument>(
       [&] { gan::device::dense_forward<float>(layer, gan::device::Matrix<float>(5, 2), out); },

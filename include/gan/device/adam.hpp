@@ -48,4 +48,13 @@ void adam_update(T* parameters, const T* gradients, T* first_moment, T* second_m
       detail::AdamUpdate<T>{parameters, gradients, first_moment, second_moment, constants});
 }
 
+/// adam_update() on a network's parameter and gradient views and an optimizer's moments: what
+/// gan::Adam<Device<T>>::step() runs.
+template <typename T>
+void adam_update(VectorView<T> parameters, VectorView<const T> gradients, Buffer<T>& first_moment,
+                 Buffer<T>& second_moment, const AdamStepConstants<T>& constants) {
+  adam_update(parameters.data, gradients.data, first_moment.data(), second_moment.data(),
+              parameters.size, constants);
+}
+
 }  // namespace gan::device

@@ -15,6 +15,7 @@
 #include <new>
 #include <span>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 
 namespace gan::device {
@@ -110,6 +111,21 @@ class Buffer {
   }
 
   thrust::device_vector<T> values_;
+};
+
+/// A view of `size` values at a device address: a network's parameters or gradients, as the
+/// device backend's Network gives them out.
+template <typename T>
+struct VectorView {
+  T* data = nullptr;
+  std::ptrdiff_t size = 0;
+
+  VectorView() = default;
+  VectorView(T* values, std::ptrdiff_t count) noexcept : data(values), size(count) {}
+  /// A writable view reads as a read-only one.
+  template <typename U>
+  requires std::is_same_v<const U, T> VectorView(const VectorView<U>& other) noexcept
+      : data(other.data), size(other.size) {}
 };
 
 /// A read-only view of a column-major matrix in device memory.

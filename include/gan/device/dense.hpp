@@ -1,28 +1,26 @@
 // SPDX-License-Identifier: MIT
-// A dense layer's passes on device matrices, on the parameter layout of gan::Dense.
+// A dense layer's passes on device matrices, on the parameter layout of gan::Dense, and
+// DensePasses for the device backend.
 #pragma once
 
 #include <gan/device/blas.hpp>
 #include <gan/device/buffer.hpp>
 #include <gan/device/elementwise.hpp>
+#include <gan/layers/dense.hpp>
 
 #include <cstddef>
 
 namespace gan::device {
 
-/// The parameters of a dense layer with `in` inputs and `out` outputs, in gan::Dense's layout:
-/// W row-major [out, in] (which, read column-major, is W^T [in, out]) and then b [out], at
-/// device addresses.
-template <typename T>
-struct DenseParameters {
-  T* values;
-  std::ptrdiff_t in;
-  std::ptrdiff_t out;
+namespace detail {
 
-  /// W^T, [in, out] column-major: the same memory as W row-major.
-  MatrixView<T> weights_transposed() const noexcept { return {values, in, out}; }
-  T* bias() const noexcept { return values + in * out; }
-};
+/// W^T, [in, out] column-major: the memory of W row-major (gan::Dense's layout).
+template <typename T>
+MatrixView<T> weights_transposed(DenseParameters<T> layer) noexcept {
+  return {layer.values, layer.in, layer.out};
+}
+
+}  // namespace detail
 
 /// out [out, batch] = W in [in, batch] + b.
 /// @throws std::invalid_argument unless `in` has layer.in rows and some columns
@@ -47,7 +45,7 @@ void dense_backward(DenseParameters<const T> layer, const Matrix<T>& in, const M
     // dL/dW = grad_out in^T, [out, in]; its row-major storage is the column-major
     // dL/dW^T = in grad_out^T, [in, out].
     gemm<T>(Op::none, in.view(), Op::transpose, grad_out.view(), T(1), T(1),
-            gradients->weights_transposed());
+            detail::weights_transposed(*gradients));
     add_row_sums(grad_out.view(), gradients->bias());
   }
   if (grad_in != nullptr) {
@@ -59,3 +57,22 @@ void dense_backward(DenseParameters<const T> layer, const Matrix<T>& in, const M
 }
 
 }  // namespace gan::device
+
+namespace gan {
+
+/// gan::Dense's passes on the device.
+template <typename Scalar>
+class DensePasses<Device<Scalar>> {
+ public:
+  void forward(DenseParameters<const Scalar> layer, const device::Matrix<Scalar>& in,
+               device::Matrix<Scalar>& out) const {
+    device::dense_forward(layer, in, out);
+  }
+  void backward(DenseParameters<const Scalar> layer, const device::Matrix<Scalar>& in,
+                const device::Matrix<Scalar>& grad_out, DenseParameters<Scalar>* gradients,
+                device::Matrix<Scalar>* grad_in) const {
+    device::dense_backward(layer, in, grad_out, gradients, grad_in);
+  }
+};
+
+}  // namespace gan

@@ -5,6 +5,7 @@
 
 #include <gan/core/config.hpp>
 #include <gan/device/buffer.hpp>
+#include <gan/layers/elementwise.hpp>
 
 #include <thrust/for_each.h>
 #include <thrust/iterator/counting_iterator.h>
@@ -92,3 +93,25 @@ void add_row_sums(ConstMatrixView<T> matrix, T* sums) {
 }
 
 }  // namespace gan::device
+
+namespace gan {
+
+/// The activations' passes on the device: each activation's per-value form
+/// (Function::elementwise<Scalar>()), one device computation per value. The CPU's split
+/// between threads does not apply.
+template <typename Scalar>
+class ActivationPasses<Device<Scalar>> {
+ public:
+  template <typename Function>
+  void forward(const Function& function, WorkSplit /*split*/, const device::Matrix<Scalar>& in,
+               device::Matrix<Scalar>& out) const {
+    device::apply_activation(function.template elementwise<Scalar>(), in, out);
+  }
+  template <typename Function>
+  void backward(const Function& function, WorkSplit /*split*/, const device::Matrix<Scalar>& out,
+                const device::Matrix<Scalar>& grad_out, device::Matrix<Scalar>& grad_in) const {
+    device::activation_gradient(function.template elementwise<Scalar>(), out, grad_out, grad_in);
+  }
+};
+
+}  // namespace gan
