@@ -44,6 +44,7 @@ struct Options {
   std::size_t samples = 0;
   std::optional<std::filesystem::path> samples_out;
   int threads = 0;  // 0: OpenMP's default (OMP_NUM_THREADS, else every core)
+  std::string device = "cpu";  // or the build's device (program.hpp, check_device())
   std::uint64_t log_every = 50;
   /// The flags the command line gave, so that a resumed run knows which settings to take from
   /// its checkpoint (those left out) and which were changed on purpose.
@@ -101,6 +102,8 @@ Training:
                       On --resume, --k, --g-lr, --d-lr and --g-average default to the
                       checkpoint's values.
   --threads N         worker threads, 1-1024 (default: OMP_NUM_THREADS, else all cores)
+  --device NAME       cpu (default), or cuda to train on the GPU, in a build with CUDA
+                      (-DGAN_ENABLE_CUDA=ON); a checkpoint from either loads on the other
   --log-every N       print a progress line every N steps (default 50)
   --resume FILE       continue from a checkpoint written by this program; the run goes on
                       exactly as if it had never stopped
@@ -142,7 +145,7 @@ inline Options parse_options(int argc, const char* const* argv, const ProgramDef
   options.help = read_flags(
       argc, argv,
       {"--data", "--out", "--epochs", "--batch-size", "--seed", "--loss", "--k", "--g-lr", "--d-lr",
-       "--g-average", "--threads", "--log-every", "--resume", "--samples", "--samples-out"},
+       "--g-average", "--threads", "--device", "--log-every", "--resume", "--samples", "--samples-out"},
       [&](std::string_view flag, std::string_view value) {
         options.given.emplace(flag);
         if (flag == "--data")
@@ -167,6 +170,8 @@ inline Options parse_options(int argc, const char* const* argv, const ProgramDef
           options.generator_average_decay = parse_fraction(flag, value);
         else if (flag == "--threads")
           options.threads = parse_integer<int>(flag, value, 1, kMaxThreads);
+        else if (flag == "--device")
+          options.device = value;
         else if (flag == "--log-every")
           options.log_every = parse_integer<std::uint64_t>(flag, value, 1);
         else if (flag == "--resume")

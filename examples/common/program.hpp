@@ -9,6 +9,7 @@
 //   4. write generated images as an IDX file if asked
 #pragma once
 
+#include "device.hpp"
 #include "interrupt.hpp"
 #include "options.hpp"
 
@@ -232,9 +233,10 @@ inline Options with_checkpoint_settings(const Options& options) {
 }
 
 template <typename Trainer>
-void save_grid(Trainer& trainer, const gan::Matrix<float>& grid_noise, const Options& options,
-               std::uint64_t epoch) {
-  const auto& images = trainer.generate_averaged(grid_noise);
+void save_grid(Trainer& trainer, const typename Trainer::matrix_type& grid_noise,
+               const Options& options, std::uint64_t epoch) {
+  const gan::Matrix<float> images =
+      Trainer::backend::matrix_to_host(trainer.generate_averaged(grid_noise));
   char name[32];
   std::snprintf(name, sizeof name, "epoch-%03llu.png", static_cast<unsigned long long>(epoch));
   gan::data::write_image_grid(options.out_dir / "samples" / name, images, kImageSide, kImageSide,
@@ -255,8 +257,9 @@ inline void check_data_folder(const Options& options) {
 }
 
 /// Loads the digits, refusing a data set other than the one a resumed run was trained on, and
-/// one smaller than a batch.
-inline gan::data::Dataset<float> load_data(const Options& options, RunState& state) {
+/// one smaller than a batch. On the device backend the digits go to the device here, once.
+template <typename B>
+gan::data::Dataset<B> load_data(const Options& options, RunState& state) {
   check_data_folder(options);
   const auto files = gan::data::find_mnist_files(options.data_dir);
   const auto images = gan::data::load_labelled_images(files.images, files.labels);
@@ -309,8 +312,8 @@ inline gan::data::Dataset<float> load_data(const Options& options, RunState& sta
     if (used.extension() != ".gz" && std::filesystem::exists(used.string() + ".gz"))
       std::cout << "note: " << used.string() << ".gz is there too, and is not read: the raw "
                 << "file is preferred" << std::endl;
-  return gan::data::Dataset<float>(gan::data::to_matrix<float>(images), state.batch_size,
-                                   state.seed, gan::data::PartialBatch::drop);
+  return gan::data::Dataset<B>(gan::data::to_matrix<float>(images), state.batch_size, state.seed,
+                               gan::data::PartialBatch::drop);
 }
 
 /// Whether two paths name the same file, existing or not (after resolving links, "." and "..").
@@ -516,7 +519,7 @@ inline Interrupted interrupted_training(int signal, std::uint64_t step, std::uin
 /// @throws Interrupted when a signal stopped the run, once every step so far is saved
 template <typename Trainer>
 void train(Trainer& trainer, const Options& options, RunState& state) {
-  auto data = load_data(options, state);
+  auto data = load_data<typename Trainer::backend>(options, state);
   if (const int signal = InterruptFlag::received())
     throw Interrupted(signal,
                       gan::message("interrupted by ", signal_name(signal),
@@ -555,7 +558,7 @@ void train(Trainer& trainer, const Options& options, RunState& state) {
     checkpoint_steps = trainer.steps();
   };
   // Each call hands the trainer the next batch and moves the position on, across epochs.
-  const auto next_batch = [&]() -> const gan::Matrix<float>& {
+  const auto next_batch = [&]() -> const typename Trainer::matrix_type& {
     const auto& batch = data.batch(at.epoch, at.batch);
     epoch_of_last_batch = at.epoch;
     if (++at.batch == data.batches_per_epoch()) at = {at.epoch + 1, 0};
@@ -598,7 +601,8 @@ void write_samples(Trainer& trainer, const Options& options, const RunState& sta
                         checkpoint);
     const std::size_t count = std::min(kChunk, options.samples - done);
     const auto noise = Trainer::draw_noise(count, rng);
-    const auto chunk = gan::data::to_bytes(trainer.generate_averaged(noise));
+    const auto chunk = gan::data::to_bytes(
+        Trainer::backend::matrix_to_host(trainer.generate_averaged(noise)));
     bytes.insert(bytes.end(), chunk.begin(), chunk.end());
   }
   const auto n = static_cast<std::uint32_t>(options.samples);
@@ -650,9 +654,9 @@ typename Trainer::Options trainer_options(const Options& options) {
   return result;
 }
 
-template <typename G, typename D, typename Loss>
+template <typename G, typename D, typename Loss, typename B>
 void run(const Options& options) {
-  using Trainer = gan::AlternatingTrainer<G, D, Loss>;
+  using Trainer = gan::AlternatingTrainer<G, D, Loss, gan::Adam, gan::StandardNormal, B>;
   Trainer trainer(trainer_options<Trainer>(options));
   RunState state = resume_if_asked(trainer, options);
   if (options.samples_out) check_samples_out(options);
@@ -684,6 +688,31 @@ inline std::string chosen_loss(const Options& options) {
   return options.loss.value_or(gan::NonSaturatingLoss::name);
 }
 
+/// run() with the loss policy named `loss`.
+template <typename G, typename D, typename B>
+void run_with_loss(const Options& options, const std::string& loss) {
+  if (loss == "minimax")
+    run<G, D, gan::MinimaxLoss, B>(options);
+  else if (loss == "least-squares")
+    run<G, D, gan::LeastSquaresLoss, B>(options);
+  else
+    run<G, D, gan::NonSaturatingLoss, B>(options);
+}
+
+/// Refuses a --device this build cannot run, naming what it can.
+inline void check_device(const std::string& device) {
+  if (device == "cpu" || (device_name != nullptr && device == device_name)) return;
+  if (device_name != nullptr)
+    throw UsageError(gan::message("--device: expected cpu or ", device_name, ", got '", device,
+                                  "'"));
+  if (device == "cuda")
+    throw UsageError(
+        "--device cuda: this program was built without CUDA, so it runs on the cpu only; "
+        "build it where nvcc is found with -DGAN_ENABLE_CUDA=ON (scripts/gpu-check does)");
+  throw UsageError(gan::message("--device: expected cpu (this build has no GPU part), got '",
+                                device, "'"));
+}
+
 /// The whole program: parses argv, runs, and turns every failure into a message and an exit
 /// status (2 for a bad command line, 128 + the signal for a run that SIGINT or SIGTERM
 /// stopped, 1 for anything else).
@@ -697,15 +726,14 @@ int run_program(const ProgramDefaults& defaults, int argc, char** argv) {
       std::cout << usage(defaults);
       return 0;
     }
+    check_device(options.device);
     set_threads(options.threads);
     const std::string loss = chosen_loss(options);
     const Options settings = with_checkpoint_settings(options);
-    if (loss == "minimax")
-      run<G, D, gan::MinimaxLoss>(settings);
-    else if (loss == "least-squares")
-      run<G, D, gan::LeastSquaresLoss>(settings);
+    if (options.device == "cpu")
+      run_with_loss<G, D, float>(settings, loss);
     else
-      run<G, D, gan::NonSaturatingLoss>(settings);
+      run_on_device(settings, loss);
     return 0;
   } catch (const Interrupted& interrupted) {
     std::cerr << name << ": " << interrupted.what()

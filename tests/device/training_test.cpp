@@ -266,3 +266,17 @@ BOOST_AUTO_TEST_CASE(a_device_trainer_stops_on_a_loss_that_is_not_finite) {
   // The update that would have used it was not applied.
   BOOST_TEST((download<float>(device.discriminator().parameters()) == before));
 }
+
+BOOST_AUTO_TEST_CASE(a_device_data_set_gives_the_cpu_data_sets_batches) {
+  // Numbered samples, so that a wrong column shows.
+  gan::Matrix<float> samples(3, 23);
+  for (Eigen::Index i = 0; i < samples.size(); ++i) samples.data()[i] = static_cast<float>(i);
+  for (const auto partial : {gan::data::PartialBatch::drop, gan::data::PartialBatch::keep}) {
+    gan::data::Dataset<float> cpu(samples, 5, 9, partial);
+    gan::data::Dataset<gan::Device<float>> device(samples, 5, 9, partial);
+    BOOST_TEST(device.batches_per_epoch() == cpu.batches_per_epoch());
+    for (std::uint64_t epoch : {0u, 1u, 0u})
+      for (std::size_t index = 0; index < cpu.batches_per_epoch(); ++index)
+        BOOST_TEST((gan::device::to_host(device.batch(epoch, index)) == cpu.batch(epoch, index)));
+  }
+}

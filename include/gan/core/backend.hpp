@@ -8,7 +8,9 @@
 
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
+#include <vector>
 
 namespace gan {
 
@@ -74,6 +76,24 @@ struct Cpu {
 
   /// Whether every value is finite.
   static bool all_finite(const_vector_view values) { return values.allFinite(); }
+
+  /// A batch in this backend's memory from one in host memory, and back: a copy.
+  static matrix_type matrix_from_host(const Matrix<Scalar>& host) { return host; }
+  static Matrix<Scalar> matrix_to_host(const matrix_type& values) { return values; }
+
+  /// Sample indices, as a data set's shuffled order: kept where gather_columns() reads them.
+  using index_buffer = std::vector<std::uint64_t>;
+  static void indices_from_host(const std::vector<std::uint64_t>& host, index_buffer& indices) {
+    indices = host;
+  }
+  /// batch = the columns order[first], ..., order[first + count - 1] of `samples`.
+  static void gather_columns(const matrix_type& samples, const index_buffer& order,
+                             std::size_t first, std::size_t count, matrix_type& batch) {
+    batch.resize(samples.rows(), static_cast<Eigen::Index>(count));
+    for (std::size_t k = 0; k < count; ++k)
+      batch.col(static_cast<Eigen::Index>(k)) =
+          samples.col(static_cast<Eigen::Index>(order[first + k]));
+  }
 
   /// destination = source, resized to match.
   static void assign(const matrix_type& source, matrix_type& destination) {

@@ -2,6 +2,7 @@
 // Shuffled mini-batches over an in-memory dataset, reproducible from (seed, epoch, index).
 #pragma once
 
+#include <gan/core/backend.hpp>
 #include <gan/core/error.hpp>
 #include <gan/core/random.hpp>
 #include <gan/core/tensor.hpp>
@@ -41,9 +42,17 @@ enum class PartialBatch {
 /// floor(count / batch_size) batches per epoch, all full; with `keep` there are
 /// ceil(count / batch_size), the last holding count % batch_size samples when that is not 0.
 ///
-/// @tparam Scalar float or double
-template <typename Scalar>
+/// On the device backend the samples are copied to the device once, when the Dataset is
+/// made, and each batch is gathered there from the epoch's order, which goes to the device once
+/// per epoch (8 bytes a sample): a batch copies no data.
+///
+/// @tparam B the backend the batches are for, or its scalar type (float, double) for the CPU
+template <typename B>
 class Dataset {
+  using Backend = backend_t<B>;
+  using Scalar = typename Backend::scalar_type;
+  using Batch = typename Backend::matrix_type;
+
  public:
   /// Takes the samples and the batching settings; the first batch() call draws the order.
   ///
@@ -75,23 +84,30 @@ class Dataset {
   /// to keep it. The buffers are allocated on the first call of each batch size only, and the
   /// epoch's order is computed once, on the first call for that epoch.
   /// @throws std::invalid_argument when index >= batches_per_epoch()
-  const Matrix<Scalar>& batch(std::uint64_t epoch, std::size_t index);
+  const Batch& batch(std::uint64_t epoch, std::size_t index);
 
  private:
   void validate() const;
+  static Batch upload(Matrix<Scalar>&& samples) {
+    if constexpr (Backend::on_device)
+      return Backend::matrix_from_host(samples);
+    else
+      return std::move(samples);
+  }
   void shuffle_for(std::uint64_t epoch);
 
-  Matrix<Scalar> samples_;
+  Batch samples_;
   std::size_t batch_size_;
   std::uint64_t seed_;
   PartialBatch partial_;
   std::size_t batches_per_epoch_ = 0;
 
-  std::vector<std::size_t> order_;  // the permutation of the cached epoch
+  std::vector<std::uint64_t> order_;  // the permutation of the cached epoch
+  typename Backend::index_buffer backend_order_;  // the same, where the samples are
   std::uint64_t order_epoch_ = 0;
   bool order_valid_ = false;
-  Matrix<Scalar> full_batch_;  // two buffers, so alternating sizes never reallocate
-  Matrix<Scalar> partial_batch_;
+  Batch full_batch_;  // two buffers, so alternating sizes never reallocate
+  Batch partial_batch_;
 };
 
 // ------------------------------------------------------------------------------------------
@@ -118,18 +134,21 @@ inline const char* partial_batch_name(PartialBatch partial) {
 
 }  // namespace detail
 
-template <typename Scalar>
-Dataset<Scalar>::Dataset(Matrix<Scalar> samples, std::size_t batch_size, std::uint64_t seed,
-                         PartialBatch partial)
-    : samples_(std::move(samples)), batch_size_(batch_size), seed_(seed), partial_(partial) {
+template <typename B>
+Dataset<B>::Dataset(Matrix<Scalar> samples, std::size_t batch_size, std::uint64_t seed,
+                    PartialBatch partial)
+    : samples_(upload(std::move(samples))),
+      batch_size_(batch_size),
+      seed_(seed),
+      partial_(partial) {
   validate();
   const std::size_t count = size();
   batches_per_epoch_ = count / batch_size_;
   if (partial_ == PartialBatch::keep && count % batch_size_ != 0) ++batches_per_epoch_;
 }
 
-template <typename Scalar>
-void Dataset<Scalar>::validate() const {
+template <typename B>
+void Dataset<B>::validate() const {
   if (batch_size_ == 0)
     throw std::invalid_argument("Dataset::Dataset: expected a batch size of at least 1, got 0");
   if (samples_.size() == 0)
@@ -143,20 +162,21 @@ void Dataset<Scalar>::validate() const {
                 ", which leaves no full batch (use PartialBatch::keep or a smaller batch)"));
 }
 
-template <typename Scalar>
-void Dataset<Scalar>::shuffle_for(std::uint64_t epoch) {
+template <typename B>
+void Dataset<B>::shuffle_for(std::uint64_t epoch) {
   order_.resize(size());
-  std::iota(order_.begin(), order_.end(), std::size_t{0});
+  std::iota(order_.begin(), order_.end(), std::uint64_t{0});
   Rng rng(detail::epoch_seed(seed_, epoch));
   // Fisher-Yates, from the back: each of the n! orders is equally likely.
   for (std::size_t i = order_.size() - 1; i > 0; --i)
     std::swap(order_[i], order_[static_cast<std::size_t>(rng.below(i + 1))]);
+  Backend::indices_from_host(order_, backend_order_);
   order_epoch_ = epoch;
   order_valid_ = true;
 }
 
-template <typename Scalar>
-const Matrix<Scalar>& Dataset<Scalar>::batch(std::uint64_t epoch, std::size_t index) {
+template <typename B>
+auto Dataset<B>::batch(std::uint64_t epoch, std::size_t index) -> const Batch& {
   if (index >= batches_per_epoch_)
     throw std::invalid_argument(message("Dataset::batch: expected a batch index below ",
                                         batches_per_epoch_, " (", size(), " samples, batch size ",
@@ -166,12 +186,9 @@ const Matrix<Scalar>& Dataset<Scalar>::batch(std::uint64_t epoch, std::size_t in
 
   const std::size_t first = index * batch_size_;
   const std::size_t n = std::min(batch_size_, size() - first);
-  Matrix<Scalar>& out = n == batch_size_ ? full_batch_ : partial_batch_;
-  // resize() keeps the storage when the size is unchanged, so only a first call allocates.
-  out.resize(samples_.rows(), static_cast<Eigen::Index>(n));
-  for (std::size_t k = 0; k < n; ++k)
-    out.col(static_cast<Eigen::Index>(k)) =
-        samples_.col(static_cast<Eigen::Index>(order_[first + k]));
+  Batch& out = n == batch_size_ ? full_batch_ : partial_batch_;
+  // Resizing keeps the storage when the size is unchanged, so only a first call allocates.
+  Backend::gather_columns(samples_, backend_order_, first, n, out);
   return out;
 }
 

@@ -24,7 +24,9 @@
 #include <thrust/transform.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
+#include <vector>
 
 namespace gan {
 namespace device::detail {
@@ -96,6 +98,24 @@ struct Device {
 
   static bool all_finite(const_vector_view values) {
     return device::all_finite(values.data, values.size);
+  }
+
+  static matrix_type matrix_from_host(const Matrix<Scalar>& host) {
+    return device::to_device(host);
+  }
+  static Matrix<Scalar> matrix_to_host(const matrix_type& values) {
+    return device::to_host(values);
+  }
+
+  using index_buffer = device::Buffer<std::uint64_t>;
+  static void indices_from_host(const std::vector<std::uint64_t>& host, index_buffer& indices) {
+    indices.resize_discarding(host.size());
+    indices.copy_from_host(host);
+  }
+  static void gather_columns(const matrix_type& samples, const index_buffer& order,
+                             std::size_t first, std::size_t count, matrix_type& batch) {
+    device::gather_columns(samples, order.data(), static_cast<std::ptrdiff_t>(first),
+                           static_cast<std::ptrdiff_t>(count), batch);
   }
 
   static void assign(const matrix_type& source, matrix_type& destination) {

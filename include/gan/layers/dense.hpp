@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstddef>
 #include <string>
+#include <type_traits>
 
 namespace gan {
 
@@ -26,7 +27,9 @@ struct DenseParameters {
   std::ptrdiff_t out;
 
   T* bias() const noexcept { return values + in * out; }
-  operator DenseParameters<const T>() const noexcept { return {values, in, out}; }
+  operator DenseParameters<const T>() const noexcept requires(!std::is_const_v<T>) {
+    return {values, in, out};
+  }
 };
 
 /// A dense layer's passes on backend B, specialised per backend: Cpu's below, Device's in
