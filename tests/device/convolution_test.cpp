@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Tests of device/convolution.hpp: im2col and col2im give the CPU's column matrix and images,
-// and the passes of Conv2d and ConvTranspose2d on the device give the CPU layers' results on
-// the CPU layers' parameters, with stride, padding, output padding and odd sizes.
+// the passes of Conv2d and ConvTranspose2d on the device give the CPU layers' results on the
+// CPU layers' parameters, with stride, padding, output padding and odd sizes, and networks of
+// them on gan::Device give the CPU networks' passes, copies included.
 #define BOOST_TEST_MODULE device_convolution
 #include <boost/test/unit_test.hpp>
 
+#include <gan/device/backend.hpp>
 #include <gan/device/convolution.hpp>
+#include <gan/gan.hpp>
 #include <gan/layers/conv2d.hpp>
 #include <gan/layers/conv_transpose2d.hpp>
 
@@ -15,6 +18,7 @@
 
 #include <boost/mpl/list.hpp>
 
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -63,10 +67,10 @@ void check_layer(Eigen::Index batch) {
   const gan::device::Buffer<double> parameters = to_device(cpu.parameters);
   gan::device::Buffer<double> gradients =
       to_device<double>(gan::Vector<double>::LinSpaced(cpu.gradients.size(), -1.0, 1.0));
-  const gan::device::ConvolutionParameters<const double> layer{parameters.data(), C::rows,
-                                                               Geometry::patch_size, C::has_bias};
-  gan::device::ConvolutionParameters<double> gradient_view{gradients.data(), C::rows,
-                                                           Geometry::patch_size, C::has_bias};
+  const gan::ConvolutionParameters<const double> layer{parameters.data(), C::rows,
+                                                       Geometry::patch_size, C::has_bias};
+  gan::ConvolutionParameters<double> gradient_view{gradients.data(), C::rows, Geometry::patch_size,
+                                                   C::has_bias};
   const auto device_in = gan::device::to_device(in);
   const auto device_grad_out = gan::device::to_device(grad_out);
   gan::device::Matrix<double> device_out;
@@ -130,8 +134,8 @@ BOOST_AUTO_TEST_CASE(im2col_and_col2im_give_the_cpus_bits) {
 BOOST_AUTO_TEST_CASE(a_convolution_refuses_a_batch_of_the_wrong_shape) {
   using Geometry = gan::detail::WindowGeometry<2, 5, 7, 3, 2, 1>;
   const gan::device::Buffer<float> parameters(3 * Geometry::patch_size + 3);
-  const gan::device::ConvolutionParameters<const float> layer{parameters.data(), 3,
-                                                              Geometry::patch_size, true};
+  const gan::ConvolutionParameters<const float> layer{parameters.data(), 3, Geometry::patch_size,
+                                                      true};
   gan::device::Matrix<float> out;
   gan::device::Matrix<float> columns;
   check_throws<std::invalid_argument>(
@@ -146,4 +150,80 @@ BOOST_AUTO_TEST_CASE(a_convolution_refuses_a_batch_of_the_wrong_shape) {
                                                         out, columns);
       },
       {"gan::device::conv_transpose2d_forward", "expected a batch of 36 rows", "got 70x2"});
+}
+
+namespace {
+
+// Convolutions with and without bias, stride 2 and padding, each followed by an activation
+// that runs in place over its output, and a transposed convolution with output padding.
+using ConvolutionNetwork =
+    gan::Sequential<gan::Input<gan::Shape<2, 6, 6>>, gan::Conv2d<2, 3, 4, 2, 1>, gan::LeakyRelu,
+                    gan::ConvTranspose2d<3, 2, 4, 2, 1, 0, gan::Bias::none>, gan::Tanh,
+                    gan::Conv2d<2, 4, 3, 2, 1, gan::Bias::none>, gan::Relu,
+                    gan::ConvTranspose2d<4, 1, 3, 2, 1, 1>, gan::Sigmoid>;
+
+// The backends differ only in the order of additions (the device's products, and its bias
+// gradients summed in double).
+template <typename T>
+constexpr double network_tolerance() {
+  return std::is_same_v<T, float> ? 1e-5 : 1e-12;
+}
+
+using Scalars = boost::mpl::list<float, double>;
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_device_network_of_convolutions_is_the_cpu_network, T, Scalars) {
+  gan::Network<ConvolutionNetwork, T> cpu;
+  gan::Network<ConvolutionNetwork, gan::Device<T>> device;
+  gan::Rng rng(16);
+  cpu.initialize(rng);
+  gan::Device<T>::from_host(gan::Vector<T>(cpu.parameters()), device.parameters());
+
+  constexpr auto input_size = static_cast<Eigen::Index>(ConvolutionNetwork::input_shape::size);
+  constexpr auto output_size = static_cast<Eigen::Index>(ConvolutionNetwork::output_shape::size);
+  const gan::Matrix<T> input = uniform_matrix<T>(input_size, 5, 17);
+  const gan::Matrix<T> output_gradient = uniform_matrix<T>(output_size, 5, 18);
+  const gan::device::Matrix<T> device_input = gan::device::to_device(input);
+  const gan::device::Matrix<T> device_output_gradient = gan::device::to_device(output_gradient);
+
+  const double tolerance = network_tolerance<T>();
+  const gan::Matrix<T>& output = cpu.forward(input);
+  BOOST_TEST(relative_difference(gan::device::to_host(device.forward(device_input)), output) <=
+             tolerance);
+
+  // Twice, so that the second pass adds to the first's gradients.
+  for (int pass = 0; pass < 2; ++pass) {
+    cpu.backward(output_gradient, gan::Backprop::parameters_and_input);
+    device.backward(device_output_gradient, gan::Backprop::parameters_and_input);
+  }
+  BOOST_TEST(relative_difference(gan::Device<T>::to_host(device.gradients()),
+                                 gan::Vector<T>(cpu.gradients())) <= tolerance);
+  BOOST_TEST(relative_difference(gan::device::to_host(device.activations().input_gradient()),
+                                 cpu.activations().input_gradient()) <= tolerance);
+}
+
+// A network copies its layers (the trainer's averaged generator is a copy); a device
+// convolution's copy gets scratch of its own and computes what the original does.
+BOOST_AUTO_TEST_CASE(a_device_network_of_convolutions_copies) {
+  using Network = gan::Network<ConvolutionNetwork, gan::Device<double>>;
+  Network device;
+  gan::Rng rng(19);
+  device.initialize(rng);
+  const gan::device::Matrix<double> input = gan::device::to_device(uniform_matrix<double>(
+      static_cast<Eigen::Index>(ConvolutionNetwork::input_shape::size), 3, 20));
+  // The original has run, so its layers' scratch holds a batch when the copy is made.
+  const gan::Matrix<double> output = gan::device::to_host(device.forward(input));
+
+  Network copy(device);
+  BOOST_TEST((gan::device::to_host(copy.forward(input)) == output));
+  Network assigned;
+  assigned = copy;
+  BOOST_TEST((gan::device::to_host(assigned.forward(input)) == output));
+  // The original's layers still work with their own scratch.
+  BOOST_TEST((gan::device::to_host(device.forward(input)) == output));
+
+  // And the copy owns its parameters: changing the original's leaves its output alone.
+  gan::Device<double>::fill(device.parameters(), 0.25);
+  BOOST_TEST((gan::device::to_host(copy.forward(input)) == output));
 }

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
-// Convolutions on the device: im2col and col2im as gathers, and the passes of Conv2d and
-// ConvTranspose2d on their parameter layouts, with the products through gemm().
+// Convolutions on the device: im2col and col2im as gathers, the passes of Conv2d and
+// ConvTranspose2d on their parameter layouts, with the products through gemm(), and
+// Conv2dPasses and ConvTranspose2dPasses for the device backend.
 #pragma once
 
 #include <gan/core/config.hpp>
 #include <gan/device/blas.hpp>
 #include <gan/device/buffer.hpp>
 #include <gan/device/elementwise.hpp>
+#include <gan/layers/conv2d.hpp>
+#include <gan/layers/conv_transpose2d.hpp>
+#include <gan/layers/detail/convolution_parameters.hpp>
 #include <gan/layers/detail/im2col.hpp>
 
 #include <thrust/iterator/counting_iterator.h>
@@ -74,6 +78,17 @@ struct Fold {
   }
 };
 
+/// W, [rows, patch_size] column-major, of a convolution's parameters in device memory.
+template <typename T>
+ConstMatrixView<T> weights(ConvolutionParameters<const T> layer) noexcept {
+  return {layer.values, layer.rows, layer.patch_size};
+}
+/// The same, for adding gradients to.
+template <typename T>
+MatrixView<T> weights_to_write(ConvolutionParameters<T> layer) noexcept {
+  return {layer.values, layer.rows, layer.patch_size};
+}
+
 }  // namespace detail
 
 /// Unfolds `batch` channels-last images into `columns`, resized to [patch_size,
@@ -96,25 +111,6 @@ void col2im(const Matrix<T>& columns, std::ptrdiff_t batch, T* images) {
       thrust::device_pointer_cast(images), detail::Fold<Geometry, T>{columns.data()});
 }
 
-/// The parameters of a convolution at a device address, in the layout of gan::Conv2d and
-/// gan::ConvTranspose2d: W, [rows, patch_size] column-major, then the bias when there is one.
-template <typename T>
-struct ConvolutionParameters {
-  T* values;
-  std::ptrdiff_t rows;  // Conv2d: output channels; ConvTranspose2d: input channels
-  std::ptrdiff_t patch_size;
-  bool has_bias;
-
-  ConstMatrixView<std::remove_const_t<T>> weights() const noexcept {
-    return {values, rows, patch_size};
-  }
-  /// The weights to add gradients to.
-  MatrixView<T> weights_to_write() const noexcept requires(!std::is_const_v<T>) {
-    return {values, rows, patch_size};
-  }
-  T* bias() const noexcept { return values + rows * patch_size; }
-};
-
 // Every pass checks the shapes of its batches first (std::invalid_argument naming them), so
 // that no gather reads outside them.
 
@@ -129,7 +125,7 @@ void conv2d_forward(ConvolutionParameters<const T> layer, const Matrix<T>& in, M
   out.resize(layer.rows * detail::Windows<Geometry>::windows, batch);
   const MatrixView<T> out_pixels{out.data(), layer.rows,
                                  detail::Windows<Geometry>::windows * batch};
-  gemm<T>(Op::none, layer.weights(), Op::none, columns.view(), T(1), T(0), out_pixels);
+  gemm<T>(Op::none, detail::weights(layer), Op::none, columns.view(), T(1), T(0), out_pixels);
   if (layer.has_bias) add_to_each_column(out_pixels, layer.bias());
 }
 
@@ -148,13 +144,14 @@ void conv2d_backward(ConvolutionParameters<const T> layer, const Matrix<T>& in,
   if (gradients != nullptr) {
     im2col<Geometry>(in.data(), batch, columns);
     gemm<T>(Op::none, grad_out_pixels, Op::transpose, columns.view(), T(1), T(1),
-            gradients->weights_to_write());
+            detail::weights_to_write(*gradients));
     if (layer.has_bias) add_row_sums(grad_out_pixels, gradients->bias());
   }
   if (grad_in != nullptr) {
     columns.resize(detail::Windows<Geometry>::patch_size,
                    detail::Windows<Geometry>::windows * batch);
-    gemm<T>(Op::transpose, layer.weights(), Op::none, grad_out_pixels, T(1), T(0), columns.view());
+    gemm<T>(Op::transpose, detail::weights(layer), Op::none, grad_out_pixels, T(1), T(0),
+            columns.view());
     grad_in->resize(detail::Windows<Geometry>::image_size, batch);
     col2im<Geometry>(columns, batch, grad_in->data());
   }
@@ -171,7 +168,7 @@ void conv_transpose2d_forward(ConvolutionParameters<const T> layer, const Matrix
   const ConstMatrixView<T> in_pixels{in.data(), layer.rows,
                                      detail::Windows<Geometry>::windows * batch};
   columns.resize(detail::Windows<Geometry>::patch_size, detail::Windows<Geometry>::windows * batch);
-  gemm<T>(Op::transpose, layer.weights(), Op::none, in_pixels, T(1), T(0), columns.view());
+  gemm<T>(Op::transpose, detail::weights(layer), Op::none, in_pixels, T(1), T(0), columns.view());
   out.resize(detail::Windows<Geometry>::image_size, batch);
   col2im<Geometry>(columns, batch, out.data());
   if (layer.has_bias)
@@ -196,7 +193,7 @@ void conv_transpose2d_backward(ConvolutionParameters<const T> layer, const Matri
     const ConstMatrixView<T> in_pixels{in.data(), layer.rows,
                                        detail::Windows<Geometry>::windows * batch};
     gemm<T>(Op::none, in_pixels, Op::transpose, columns.view(), T(1), T(1),
-            gradients->weights_to_write());
+            detail::weights_to_write(*gradients));
     if (layer.has_bias)
       add_row_sums(ConstMatrixView<T>{grad_out.data(), detail::Windows<Geometry>::channels,
                                       detail::Windows<Geometry>::height *
@@ -205,9 +202,71 @@ void conv_transpose2d_backward(ConvolutionParameters<const T> layer, const Matri
   }
   if (grad_in != nullptr) {
     grad_in->resize(layer.rows * detail::Windows<Geometry>::windows, batch);
-    gemm<T>(Op::none, layer.weights(), Op::none, columns.view(), T(1), T(0),
+    gemm<T>(Op::none, detail::weights(layer), Op::none, columns.view(), T(1), T(0),
             MatrixView<T>{grad_in->data(), layer.rows, detail::Windows<Geometry>::windows * batch});
   }
 }
 
 }  // namespace gan::device
+
+namespace gan {
+
+/// gan::Conv2d's passes on the device. The column matrix is the layer's own, kept between
+/// passes so that training allocates only on its first step; a copy of the layer (a copy of
+/// its network, such as the trainer's averaged generator) starts with an empty one, since a
+/// device matrix is not copied implicitly and the contents are scratch anyway.
+template <typename Scalar, typename Geometry, std::size_t OutChannels, Bias BiasMode>
+class Conv2dPasses<Device<Scalar>, Geometry, OutChannels, BiasMode> {
+ public:
+  Conv2dPasses() = default;
+  Conv2dPasses(const Conv2dPasses& /*other*/) {}
+  Conv2dPasses& operator=(const Conv2dPasses& /*other*/) { return *this; }
+  Conv2dPasses(Conv2dPasses&&) noexcept = default;
+  Conv2dPasses& operator=(Conv2dPasses&&) noexcept = default;
+  ~Conv2dPasses() = default;
+
+  void forward(ConvolutionParameters<const Scalar> layer, const device::Matrix<Scalar>& in,
+               device::Matrix<Scalar>& out) const {
+    device::conv2d_forward<Geometry>(layer, in, out, columns_);
+  }
+  void backward(ConvolutionParameters<const Scalar> layer, const device::Matrix<Scalar>& in,
+                const device::Matrix<Scalar>& grad_out, ConvolutionParameters<Scalar>* gradients,
+                device::Matrix<Scalar>* grad_in) const {
+    device::conv2d_backward<Geometry>(layer, in, grad_out, gradients, grad_in, columns_);
+  }
+
+ private:
+  // Scratch: im2col(in), or W^T grad_out. The passes are const, like the layer's.
+  mutable device::Matrix<Scalar> columns_;
+};
+
+/// gan::ConvTranspose2d's passes on the device, with a column matrix of their own as
+/// Conv2dPasses have.
+template <typename Scalar, typename Geometry, std::size_t InChannels, Bias BiasMode>
+class ConvTranspose2dPasses<Device<Scalar>, Geometry, InChannels, BiasMode> {
+ public:
+  ConvTranspose2dPasses() = default;
+  ConvTranspose2dPasses(const ConvTranspose2dPasses& /*other*/) {}
+  ConvTranspose2dPasses& operator=(const ConvTranspose2dPasses& /*other*/) { return *this; }
+  ConvTranspose2dPasses(ConvTranspose2dPasses&&) noexcept = default;
+  ConvTranspose2dPasses& operator=(ConvTranspose2dPasses&&) noexcept = default;
+  ~ConvTranspose2dPasses() = default;
+
+  void forward(ConvolutionParameters<const Scalar> layer, const device::Matrix<Scalar>& in,
+               device::Matrix<Scalar>& out) const {
+    device::conv_transpose2d_forward<Geometry>(layer, in, out, columns_);
+  }
+  void backward(ConvolutionParameters<const Scalar> layer, const device::Matrix<Scalar>& in,
+                const device::Matrix<Scalar>& grad_out, ConvolutionParameters<Scalar>* gradients,
+                device::Matrix<Scalar>* grad_in) const {
+    // Nothing asked: skip the unfolding of grad_out, which the device pass does first.
+    if (gradients == nullptr && grad_in == nullptr) return;
+    device::conv_transpose2d_backward<Geometry>(layer, in, grad_out, gradients, grad_in, columns_);
+  }
+
+ private:
+  // Scratch: W^T in, or im2col(grad_out).
+  mutable device::Matrix<Scalar> columns_;
+};
+
+}  // namespace gan

@@ -9,6 +9,7 @@
 #include <gan/core/shape.hpp>
 #include <gan/core/tensor.hpp>
 #include <gan/layers/bias.hpp>
+#include <gan/layers/detail/convolution_parameters.hpp>
 #include <gan/layers/detail/convolution_shape.hpp>
 #include <gan/layers/detail/im2col.hpp>
 
@@ -17,6 +18,89 @@
 #include <string>
 
 namespace gan {
+
+/// A convolution's passes on backend B, specialised per backend: Cpu's below, Device's in
+/// gan/device/convolution.hpp. Geometry is the layer's detail::WindowGeometry.
+template <typename B, typename Geometry, std::size_t OutChannels, Bias BiasMode>
+class Conv2dPasses;
+
+/// The CPU's passes: threads split the batch, and each unfolds its images chunk by chunk into
+/// the thread's shared column matrix and multiplies it by W in one GEMM, whose result is the
+/// output batch as it is laid out.
+template <typename Scalar, typename Geometry, std::size_t OutChannels, Bias BiasMode>
+class Conv2dPasses<Cpu<Scalar>, Geometry, OutChannels, BiasMode> {
+  static constexpr std::size_t kWeightCount = OutChannels * Geometry::patch_size;
+  static constexpr std::size_t kBiasCount = BiasMode == Bias::learned ? OutChannels : 0;
+  static constexpr Eigen::Index kPatchSize = Geometry::patch_size;
+  static constexpr Eigen::Index kOutputPixels = Geometry::windows;
+  static constexpr Eigen::Index kInputSize = Geometry::image_size;
+  static constexpr Eigen::Index kOutputSize = OutChannels * Geometry::windows;
+  static constexpr Eigen::Index kChunkImages = detail::images_per_chunk(kPatchSize * kOutputPixels);
+
+ public:
+  /// out [OutChannels * windows, batch] = W * im2col(in) (+ b per channel).
+  void forward(ConvolutionParameters<const Scalar> layer, const Matrix<Scalar>& in,
+               Matrix<Scalar>& out) const {
+    const Eigen::Index batch = in.cols();
+    out.resize(kOutputSize, batch);
+    const auto weights = weights_of(layer);
+    detail::for_each_batch_chunk(
+        batch, detail::batch_threads(batch), kChunkImages,
+        [&](int, Eigen::Index first, Eigen::Index count) {
+          MatrixMap<Scalar> columns =
+              detail::shared_columns<Scalar>(kPatchSize, kOutputPixels * count);
+          detail::im2col<Geometry>(in.data() + first * kInputSize, count, columns.data());
+          MatrixMap<Scalar> out_pixels(out.data() + first * kOutputSize, OutChannels,
+                                       kOutputPixels * count);
+          out_pixels.noalias() = weights * columns;
+          if constexpr (BiasMode == Bias::learned)
+            out_pixels.colwise() += ConstVectorMap<Scalar>(layer.bias(), OutChannels);
+        });
+  }
+
+  /// Adds dL/dW (and dL/db) to *gradients when it is given, and writes dL/din to *grad_in
+  /// when that is given.
+  void backward(ConvolutionParameters<const Scalar> layer, const Matrix<Scalar>& in,
+                const Matrix<Scalar>& grad_out, ConvolutionParameters<Scalar>* gradients,
+                Matrix<Scalar>* grad_in) const {
+    const bool accumulate_parameter_gradients = gradients != nullptr;
+    if (!accumulate_parameter_gradients && grad_in == nullptr) return;
+    const Eigen::Index batch = grad_out.cols();
+    const int threads = detail::batch_threads(batch);
+    const detail::ThreadWeightGradients<Scalar> weight_sums(
+        accumulate_parameter_gradients ? gradients->values : nullptr,
+        accumulate_parameter_gradients ? threads : 1, kWeightCount);
+    const auto weights = weights_of(layer);
+    if (grad_in != nullptr) grad_in->resize(kInputSize, batch);
+    detail::for_each_batch_chunk(
+        batch, threads, kChunkImages, [&](int thread, Eigen::Index first, Eigen::Index count) {
+          const Eigen::Map<const Matrix<Scalar>> grad_out_pixels(
+              grad_out.data() + first * kOutputSize, OutChannels, kOutputPixels * count);
+          MatrixMap<Scalar> columns =
+              detail::shared_columns<Scalar>(kPatchSize, kOutputPixels * count);
+          if (accumulate_parameter_gradients) {
+            // The columns are unfolded again rather than kept from the forward pass:
+            // unfolding takes a few percent of the time of the products, while keeping them
+            // would hold a column matrix per layer and pass in memory.
+            detail::im2col<Geometry>(in.data() + first * kInputSize, count, columns.data());
+            Scalar* sums = weight_sums.of(thread);
+            MatrixMap<Scalar> grad_weights(sums, OutChannels, kPatchSize);
+            grad_weights.noalias() += grad_out_pixels * columns.transpose();
+          }
+          if (grad_in != nullptr) {
+            columns.noalias() = weights.transpose() * grad_out_pixels;
+            detail::col2im<Geometry>(columns.data(), count, grad_in->data() + first * kInputSize);
+          }
+        });
+    if (accumulate_parameter_gradients)
+      weight_sums.finish(grad_out, static_cast<Eigen::Index>(kBiasCount));
+  }
+
+ private:
+  static Eigen::Map<const Matrix<Scalar>> weights_of(ConvolutionParameters<const Scalar> layer) {
+    return Eigen::Map<const Matrix<Scalar>>(layer.values, OutChannels, kPatchSize);
+  }
+};
 
 /// A 2-D convolution (cross-correlation, as in PyTorch's nn.Conv2d) with a square kernel and
 /// the same stride and zero padding on both axes:
@@ -28,10 +112,11 @@ namespace gan {
 /// gan::diagnostics type naming the problem.
 ///
 /// Each pass copies the input's windows into a column matrix (detail/im2col.hpp) and multiplies
-/// it by W in one GEMM, whose result is the output batch as it is laid out. The column matrix
-/// lives in storage shared by the thread's convolution layers (detail::shared_columns), and
-/// is rebuilt rather than kept for the backward pass, so that memory holds one, not one per
-/// layer and pass.
+/// it by W in one GEMM, whose result is the output batch as it is laid out. On the CPU the
+/// column matrix lives in storage shared by the thread's convolution layers
+/// (detail::shared_columns), and is rebuilt rather than kept for the backward pass, so that
+/// memory holds one, not one per layer and pass; the device's passes (device/convolution.hpp)
+/// keep one per layer.
 ///
 /// Default initialisation: weights and bias uniform on [-1/sqrt(fan_in), 1/sqrt(fan_in)] with
 /// fan_in = InChannels * Kernel * Kernel, PyTorch's default for nn.Conv2d.
@@ -71,22 +156,20 @@ struct Conv2d {
                    Stride, ", padding ", Padding, BiasMode == Bias::none ? ", no bias" : "", ")");
   }
 
-  /// The layer bound to a scalar type and an input image shape.
+  /// The layer bound to a backend (or a bare scalar type, for the CPU): it holds views into
+  /// the network's parameter buffer and runs the backend's Conv2dPasses.
   template <typename B, typename InputShape>
   class Layer {
-    using Scalar = scalar_t<B>;
+    using Backend = backend_t<B>;
+    using Scalar = typename Backend::scalar_type;
+    using Batch = typename Backend::matrix_type;
     using OutputShape = output_shape<InputShape>;
     using Geometry =
         detail::WindowGeometry<InChannels, detail::ImageDims<InputShape>::height,
                                detail::ImageDims<InputShape>::width, Kernel, Stride, Padding>;
+    static_assert(OutputShape::size == OutChannels * Geometry::windows);
     static constexpr std::size_t kWeightCount = OutChannels * Geometry::patch_size;
     static constexpr std::size_t kBiasCount = BiasMode == Bias::learned ? OutChannels : 0;
-    static constexpr Eigen::Index kPatchSize = Geometry::patch_size;
-    static constexpr Eigen::Index kOutputPixels = Geometry::windows;
-    static constexpr Eigen::Index kInputSize = InputShape::size;
-    static constexpr Eigen::Index kOutputSize = OutputShape::size;
-    static constexpr Eigen::Index kChunkImages =
-        detail::images_per_chunk(kPatchSize * kOutputPixels);
 
    public:
     /// W ([OutChannels, Kernel * Kernel * InChannels], column-major), then b (OutChannels)
@@ -105,79 +188,47 @@ struct Conv2d {
       gradients_ = gradients;
     }
 
-    void initialize(Rng& rng) {
+    /// Draws the parameters, which must be in host memory (a device network initialises a
+    /// CPU copy of itself and uploads it).
+    void initialize(Rng& rng) requires(!Backend::on_device) {
       const double bound = 1.0 / std::sqrt(static_cast<double>(InChannels * Kernel * Kernel));
       for (std::size_t i = 0; i < parameter_count; ++i)
         parameters_[i] = static_cast<Scalar>(rng.uniform(-bound, bound));
     }
 
     /// out [OutputShape::size, batch] = W * im2col(in) (+ b per channel).
-    void forward(const Matrix<Scalar>& in, Matrix<Scalar>& out) const {
-      const Eigen::Index batch = in.cols();
-      out.resize(OutputShape::size, batch);
-      detail::for_each_batch_chunk(
-          batch, detail::batch_threads(batch), kChunkImages,
-          [&](int, Eigen::Index first, Eigen::Index count) {
-            MatrixMap<Scalar> columns =
-                detail::shared_columns<Scalar>(kPatchSize, kOutputPixels * count);
-            detail::im2col<Geometry>(in.data() + first * kInputSize, count, columns.data());
-            MatrixMap<Scalar> out_pixels(out.data() + first * kOutputSize, OutChannels,
-                                         kOutputPixels * count);
-            out_pixels.noalias() = weights() * columns;
-            if constexpr (BiasMode == Bias::learned) out_pixels.colwise() += bias();
-          });
-    }
+    void forward(const Batch& in, Batch& out) const { passes_.forward(parameters(), in, out); }
 
     /// Adds dL/dW (and dL/db) to the gradient buffer when asked, and writes dL/din when
     /// grad_in is given.
-    void backward(const Matrix<Scalar>& in, const Matrix<Scalar>& /*out*/,
-                  const Matrix<Scalar>& grad_out, Matrix<Scalar>* grad_in,
+    void backward(const Batch& in, const Batch& /*out*/, const Batch& grad_out, Batch* grad_in,
                   bool accumulate_parameter_gradients) {
-      if (!accumulate_parameter_gradients && grad_in == nullptr) return;
-      const Eigen::Index batch = grad_out.cols();
-      const int threads = detail::batch_threads(batch);
-      const detail::ThreadWeightGradients<Scalar> weight_sums(
-          gradients_, accumulate_parameter_gradients ? threads : 1, kWeightCount);
-      if (grad_in != nullptr) grad_in->resize(kInputSize, batch);
-      detail::for_each_batch_chunk(
-          batch, threads, kChunkImages, [&](int thread, Eigen::Index first, Eigen::Index count) {
-            const Eigen::Map<const Matrix<Scalar>> grad_out_pixels(
-                grad_out.data() + first * kOutputSize, OutChannels, kOutputPixels * count);
-            MatrixMap<Scalar> columns =
-                detail::shared_columns<Scalar>(kPatchSize, kOutputPixels * count);
-            if (accumulate_parameter_gradients) {
-              // The columns are unfolded again rather than kept from the forward pass:
-              // unfolding takes a few percent of the time of the products, while keeping them
-              // would hold a column matrix per layer and pass in memory.
-              detail::im2col<Geometry>(in.data() + first * kInputSize, count, columns.data());
-              Scalar* sums = weight_sums.of(thread);
-              MatrixMap<Scalar> grad_weights(sums, OutChannels, kPatchSize);
-              grad_weights.noalias() += grad_out_pixels * columns.transpose();
-            }
-            if (grad_in != nullptr) {
-              columns.noalias() = weights().transpose() * grad_out_pixels;
-              detail::col2im<Geometry>(columns.data(), count, grad_in->data() + first * kInputSize);
-            }
-          });
-      if (accumulate_parameter_gradients)
-        weight_sums.finish(grad_out, static_cast<Eigen::Index>(kBiasCount));
+      ConvolutionParameters<Scalar> gradients = view(gradients_);
+      passes_.backward(parameters(), in, grad_out,
+                       accumulate_parameter_gradients ? &gradients : nullptr, grad_in);
     }
 
     /// W, [OutChannels, Kernel * Kernel * InChannels]: row o is filter o, and column
     /// (ky * Kernel + kx) * InChannels + c its weight for channel c at kernel position
     /// (ky, kx), the order of a channels-last window. PyTorch's weight[o][c][ky][kx] is
-    /// weights()(o, (ky * Kernel + kx) * InChannels + c).
-    MatrixMap<Scalar> weights() const {
-      return MatrixMap<Scalar>(parameters_, OutChannels, kPatchSize);
+    /// weights()(o, (ky * Kernel + kx) * InChannels + c). CPU only.
+    MatrixMap<Scalar> weights() const requires(!Backend::on_device) {
+      return MatrixMap<Scalar>(parameters_, OutChannels, Geometry::patch_size);
     }
-    /// b, one value per output channel; only with Bias::learned.
-    VectorMap<Scalar> bias() const requires(BiasMode == Bias::learned) {
+    /// b, one value per output channel; only with Bias::learned. CPU only.
+    VectorMap<Scalar> bias() const requires(BiasMode == Bias::learned && !Backend::on_device) {
       return VectorMap<Scalar>(parameters_ + kWeightCount, OutChannels);
     }
 
    private:
+    static ConvolutionParameters<Scalar> view(Scalar* values) {
+      return {values, OutChannels, Geometry::patch_size, BiasMode == Bias::learned};
+    }
+    ConvolutionParameters<const Scalar> parameters() const { return view(parameters_); }
+
     Scalar* parameters_ = nullptr;
     Scalar* gradients_ = nullptr;
+    [[no_unique_address]] mutable Conv2dPasses<Backend, Geometry, OutChannels, BiasMode> passes_;
   };
 };
 

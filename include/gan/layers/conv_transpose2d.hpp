@@ -9,6 +9,7 @@
 #include <gan/core/shape.hpp>
 #include <gan/core/tensor.hpp>
 #include <gan/layers/bias.hpp>
+#include <gan/layers/detail/convolution_parameters.hpp>
 #include <gan/layers/detail/convolution_shape.hpp>
 #include <gan/layers/detail/im2col.hpp>
 
@@ -17,6 +18,92 @@
 #include <string>
 
 namespace gan {
+
+/// A transposed convolution's passes on backend B, specialised per backend: Cpu's below,
+/// Device's in gan/device/convolution.hpp. Geometry is the windows of the adjoint convolution
+/// (one per input pixel), InChannels the rows of the weight matrix.
+template <typename B, typename Geometry, std::size_t InChannels, Bias BiasMode>
+class ConvTranspose2dPasses;
+
+/// The CPU's passes: threads split the batch, and each multiplies its images chunk by chunk
+/// by W^T into the thread's shared column matrix, which it folds into the output (col2im).
+template <typename Scalar, typename Geometry, std::size_t InChannels, Bias BiasMode>
+class ConvTranspose2dPasses<Cpu<Scalar>, Geometry, InChannels, BiasMode> {
+  static constexpr std::size_t kWeightCount = InChannels * Geometry::patch_size;
+  static constexpr std::size_t kOutChannels = Geometry::channels;
+  static constexpr std::size_t kBiasCount = BiasMode == Bias::learned ? kOutChannels : 0;
+  static constexpr Eigen::Index kPatchSize = Geometry::patch_size;
+  static constexpr Eigen::Index kInputPixels = Geometry::windows;
+  static constexpr Eigen::Index kOutputPixels = Geometry::height * Geometry::width;
+  static constexpr Eigen::Index kInputSize = InChannels * Geometry::windows;
+  static constexpr Eigen::Index kOutputSize = Geometry::image_size;
+  static constexpr Eigen::Index kChunkImages = detail::images_per_chunk(kPatchSize * kInputPixels);
+
+ public:
+  /// out [image_size, batch] = col2im(W^T in) (+ b per channel).
+  void forward(ConvolutionParameters<const Scalar> layer, const Matrix<Scalar>& in,
+               Matrix<Scalar>& out) const {
+    const Eigen::Index batch = in.cols();
+    out.resize(kOutputSize, batch);
+    const auto weights = weights_of(layer);
+    detail::for_each_batch_chunk(
+        batch, detail::batch_threads(batch), kChunkImages,
+        [&](int, Eigen::Index first, Eigen::Index count) {
+          const Eigen::Map<const Matrix<Scalar>> in_pixels(in.data() + first * kInputSize,
+                                                           InChannels, kInputPixels * count);
+          MatrixMap<Scalar> columns =
+              detail::shared_columns<Scalar>(kPatchSize, kInputPixels * count);
+          columns.noalias() = weights.transpose() * in_pixels;
+          Scalar* images = out.data() + first * kOutputSize;
+          detail::col2im<Geometry>(columns.data(), count, images);
+          if constexpr (BiasMode == Bias::learned) {
+            MatrixMap<Scalar> out_pixels(images, kOutChannels, kOutputPixels * count);
+            out_pixels.colwise() += ConstVectorMap<Scalar>(layer.bias(), kOutChannels);
+          }
+        });
+  }
+
+  /// Adds dL/dW (and dL/db) to *gradients when it is given, and writes dL/din to *grad_in
+  /// when that is given.
+  void backward(ConvolutionParameters<const Scalar> layer, const Matrix<Scalar>& in,
+                const Matrix<Scalar>& grad_out, ConvolutionParameters<Scalar>* gradients,
+                Matrix<Scalar>* grad_in) const {
+    const bool accumulate_parameter_gradients = gradients != nullptr;
+    if (!accumulate_parameter_gradients && grad_in == nullptr) return;
+    const Eigen::Index batch = grad_out.cols();
+    const int threads = detail::batch_threads(batch);
+    const detail::ThreadWeightGradients<Scalar> weight_sums(
+        accumulate_parameter_gradients ? gradients->values : nullptr,
+        accumulate_parameter_gradients ? threads : 1, kWeightCount);
+    const auto weights = weights_of(layer);
+    if (grad_in != nullptr) grad_in->resize(kInputSize, batch);
+    detail::for_each_batch_chunk(
+        batch, threads, kChunkImages, [&](int thread, Eigen::Index first, Eigen::Index count) {
+          MatrixMap<Scalar> columns =
+              detail::shared_columns<Scalar>(kPatchSize, kInputPixels * count);
+          detail::im2col<Geometry>(grad_out.data() + first * kOutputSize, count, columns.data());
+          if (accumulate_parameter_gradients) {
+            const Eigen::Map<const Matrix<Scalar>> in_pixels(in.data() + first * kInputSize,
+                                                             InChannels, kInputPixels * count);
+            Scalar* sums = weight_sums.of(thread);
+            MatrixMap<Scalar> grad_weights(sums, InChannels, kPatchSize);
+            grad_weights.noalias() += in_pixels * columns.transpose();
+          }
+          if (grad_in != nullptr) {
+            MatrixMap<Scalar> grad_in_pixels(grad_in->data() + first * kInputSize, InChannels,
+                                             kInputPixels * count);
+            grad_in_pixels.noalias() = weights * columns;
+          }
+        });
+    if (accumulate_parameter_gradients)
+      weight_sums.finish(grad_out, static_cast<Eigen::Index>(kBiasCount));
+  }
+
+ private:
+  static Eigen::Map<const Matrix<Scalar>> weights_of(ConvolutionParameters<const Scalar> layer) {
+    return Eigen::Map<const Matrix<Scalar>>(layer.values, InChannels, kPatchSize);
+  }
+};
 
 /// A 2-D transposed convolution (PyTorch's nn.ConvTranspose2d), with a square kernel and the
 /// same stride and padding on both axes: each input pixel spreads its values, weighted by the
@@ -31,8 +118,8 @@ namespace gan {
 ///
 /// Forward multiplies the input by W^T in one GEMM and sums the resulting windows into the
 /// output (col2im, detail/im2col.hpp); backward unfolds the output gradient (im2col) and
-/// multiplies. The column matrix lives in storage shared by the thread's convolution layers,
-/// as in Conv2d.
+/// multiplies. On the CPU the column matrix lives in storage shared by the thread's
+/// convolution layers, as in Conv2d.
 ///
 /// Default initialisation: weights and bias uniform on [-1/sqrt(fan_in), 1/sqrt(fan_in)], as
 /// PyTorch initialises nn.ConvTranspose2d. PyTorch computes fan_in from its weight tensor
@@ -83,10 +170,13 @@ struct ConvTranspose2d {
                    BiasMode == Bias::none ? ", no bias" : "", ")");
   }
 
-  /// The layer bound to a scalar type and an input image shape.
+  /// The layer bound to a backend (or a bare scalar type, for the CPU): it holds views into
+  /// the network's parameter buffer and runs the backend's ConvTranspose2dPasses.
   template <typename B, typename InputShape>
   class Layer {
-    using Scalar = scalar_t<B>;
+    using Backend = backend_t<B>;
+    using Scalar = typename Backend::scalar_type;
+    using Batch = typename Backend::matrix_type;
     using OutputShape = output_shape<InputShape>;
     // The windows of the adjoint convolution, which runs from this layer's output back to its
     // input: one window per input pixel.
@@ -98,13 +188,6 @@ struct ConvTranspose2d {
 
     static constexpr std::size_t kWeightCount = InChannels * Geometry::patch_size;
     static constexpr std::size_t kBiasCount = BiasMode == Bias::learned ? OutChannels : 0;
-    static constexpr Eigen::Index kPatchSize = Geometry::patch_size;
-    static constexpr Eigen::Index kInputPixels = Geometry::windows;
-    static constexpr Eigen::Index kOutputPixels = Geometry::height * Geometry::width;
-    static constexpr Eigen::Index kInputSize = InputShape::size;
-    static constexpr Eigen::Index kOutputSize = OutputShape::size;
-    static constexpr Eigen::Index kChunkImages =
-        detail::images_per_chunk(kPatchSize * kInputPixels);
 
    public:
     /// W ([InChannels, Kernel * Kernel * OutChannels], column-major), then b (OutChannels)
@@ -123,7 +206,9 @@ struct ConvTranspose2d {
       gradients_ = gradients;
     }
 
-    void initialize(Rng& rng) {
+    /// Draws the parameters, which must be in host memory (a device network initialises a
+    /// CPU copy of itself and uploads it).
+    void initialize(Rng& rng) requires(!Backend::on_device) {
       // PyTorch's fan_in for a transposed convolution: see the class comment.
       const double bound = 1.0 / std::sqrt(static_cast<double>(OutChannels * Kernel * Kernel));
       for (std::size_t i = 0; i < parameter_count; ++i)
@@ -131,57 +216,15 @@ struct ConvTranspose2d {
     }
 
     /// out [OutputShape::size, batch] = col2im(W^T in) (+ b per channel).
-    void forward(const Matrix<Scalar>& in, Matrix<Scalar>& out) const {
-      const Eigen::Index batch = in.cols();
-      out.resize(OutputShape::size, batch);
-      detail::for_each_batch_chunk(
-          batch, detail::batch_threads(batch), kChunkImages,
-          [&](int, Eigen::Index first, Eigen::Index count) {
-            const Eigen::Map<const Matrix<Scalar>> in_pixels(in.data() + first * kInputSize,
-                                                             InChannels, kInputPixels * count);
-            MatrixMap<Scalar> columns =
-                detail::shared_columns<Scalar>(kPatchSize, kInputPixels * count);
-            columns.noalias() = weights().transpose() * in_pixels;
-            Scalar* images = out.data() + first * kOutputSize;
-            detail::col2im<Geometry>(columns.data(), count, images);
-            if constexpr (BiasMode == Bias::learned) {
-              MatrixMap<Scalar> out_pixels(images, OutChannels, kOutputPixels * count);
-              out_pixels.colwise() += bias();
-            }
-          });
-    }
+    void forward(const Batch& in, Batch& out) const { passes_.forward(parameters(), in, out); }
 
     /// Adds dL/dW (and dL/db) to the gradient buffer when asked, and writes dL/din when
     /// grad_in is given.
-    void backward(const Matrix<Scalar>& in, const Matrix<Scalar>& /*out*/,
-                  const Matrix<Scalar>& grad_out, Matrix<Scalar>* grad_in,
+    void backward(const Batch& in, const Batch& /*out*/, const Batch& grad_out, Batch* grad_in,
                   bool accumulate_parameter_gradients) {
-      if (!accumulate_parameter_gradients && grad_in == nullptr) return;
-      const Eigen::Index batch = grad_out.cols();
-      const int threads = detail::batch_threads(batch);
-      const detail::ThreadWeightGradients<Scalar> weight_sums(
-          gradients_, accumulate_parameter_gradients ? threads : 1, kWeightCount);
-      if (grad_in != nullptr) grad_in->resize(kInputSize, batch);
-      detail::for_each_batch_chunk(
-          batch, threads, kChunkImages, [&](int thread, Eigen::Index first, Eigen::Index count) {
-            MatrixMap<Scalar> columns =
-                detail::shared_columns<Scalar>(kPatchSize, kInputPixels * count);
-            detail::im2col<Geometry>(grad_out.data() + first * kOutputSize, count, columns.data());
-            if (accumulate_parameter_gradients) {
-              const Eigen::Map<const Matrix<Scalar>> in_pixels(in.data() + first * kInputSize,
-                                                               InChannels, kInputPixels * count);
-              Scalar* sums = weight_sums.of(thread);
-              MatrixMap<Scalar> grad_weights(sums, InChannels, kPatchSize);
-              grad_weights.noalias() += in_pixels * columns.transpose();
-            }
-            if (grad_in != nullptr) {
-              MatrixMap<Scalar> grad_in_pixels(grad_in->data() + first * kInputSize, InChannels,
-                                               kInputPixels * count);
-              grad_in_pixels.noalias() = weights() * columns;
-            }
-          });
-      if (accumulate_parameter_gradients)
-        weight_sums.finish(grad_out, static_cast<Eigen::Index>(kBiasCount));
+      ConvolutionParameters<Scalar> gradients = view(gradients_);
+      passes_.backward(parameters(), in, grad_out,
+                       accumulate_parameter_gradients ? &gradients : nullptr, grad_in);
     }
 
     /// W, [InChannels, Kernel * Kernel * OutChannels]: row c holds what input channel c adds,
@@ -189,18 +232,25 @@ struct ConvTranspose2d {
     /// position (ky, kx). PyTorch's weight[c][o][ky][kx] is
     /// weights()(c, (ky * Kernel + kx) * OutChannels + o). This is the layout of the weights of
     /// Conv2d<OutChannels, InChannels, Kernel, Stride, Padding>, whose adjoint this layer is.
-    MatrixMap<Scalar> weights() const {
-      return MatrixMap<Scalar>(parameters_, InChannels, kPatchSize);
+    /// CPU only.
+    MatrixMap<Scalar> weights() const requires(!Backend::on_device) {
+      return MatrixMap<Scalar>(parameters_, InChannels, Geometry::patch_size);
     }
-    /// b, one value per output channel; only with Bias::learned.
-    VectorMap<Scalar> bias() const requires(BiasMode == Bias::learned) {
+    /// b, one value per output channel; only with Bias::learned. CPU only.
+    VectorMap<Scalar> bias() const requires(BiasMode == Bias::learned && !Backend::on_device) {
       return VectorMap<Scalar>(parameters_ + kWeightCount, OutChannels);
     }
 
    private:
+    static ConvolutionParameters<Scalar> view(Scalar* values) {
+      return {values, InChannels, Geometry::patch_size, BiasMode == Bias::learned};
+    }
+    ConvolutionParameters<const Scalar> parameters() const { return view(parameters_); }
+
     Scalar* parameters_ = nullptr;
     Scalar* gradients_ = nullptr;
-    // W^T in, or the unfolded output gradient: [Kernel * Kernel * OutChannels, H * W * batch].
+    [[no_unique_address]] mutable ConvTranspose2dPasses<Backend, Geometry, InChannels, BiasMode>
+        passes_;
   };
 };
 
