@@ -77,8 +77,8 @@ std::vector<double> measure(const Settings& settings) {
       elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     } while (elapsed < settings.seconds);
     rates.push_back(static_cast<double>(steps * settings.batch) / elapsed);
-    std::printf("gpu_gan_step model=%s batch=%zu images_per_second=%.1f\n",
-                settings.model.c_str(), settings.batch, rates.back());
+    std::printf("gpu_gan_step model=%s batch=%zu images_per_second=%.1f\n", settings.model.c_str(),
+                settings.batch, rates.back());
   }
   return rates;
 }
@@ -89,8 +89,9 @@ int main(int argc, char** argv) {
   try {
     const Settings settings = parse(argc, argv);
     if (settings.help) {
-      std::printf("usage: gpu_gan_step [--model mlp|dcgan] [--batch N] [--seconds S] "
-                  "[--repeats R]\n");
+      std::printf(
+          "usage: gpu_gan_step [--model mlp|dcgan] [--batch N] [--seconds S] "
+          "[--repeats R]\n");
       return 0;
     }
     gan::device::require_gpu();

@@ -13,7 +13,8 @@ namespace examples {
 const char* const device_name = gan::device::system_name;
 
 void run_on_device(const Options& options, const std::string& loss) {
-  run_with_loss<mnist_dcgan::Generator, mnist_dcgan::Discriminator, gan::Device<float>>(options, loss);
+  run_with_loss<mnist_dcgan::Generator, mnist_dcgan::Discriminator, gan::Device<float>>(options,
+                                                                                        loss);
 }
 
 }  // namespace examples

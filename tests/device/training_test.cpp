@@ -36,10 +36,10 @@ constexpr double training_tolerance() {
 
 // One pass of a network with a little of everything the MLP layers have: dense layers, every
 // activation, and in-place activations over dense outputs.
-using Mlp = gan::Sequential<gan::Dense<6, 9>, gan::LeakyRelu, gan::Dense<9, 7>, gan::Tanh,
-                            gan::Dense<7, 5>, gan::Relu, gan::Dense<5, 4>, gan::Sigmoid,
-                            gan::Dense<4, 3>, gan::Identity, gan::Reshape<gan::Shape<3, 1, 1>>,
-                            gan::Flatten>;
+using Mlp =
+    gan::Sequential<gan::Dense<6, 9>, gan::LeakyRelu, gan::Dense<9, 7>, gan::Tanh, gan::Dense<7, 5>,
+                    gan::Relu, gan::Dense<5, 4>, gan::Sigmoid, gan::Dense<4, 3>, gan::Identity,
+                    gan::Reshape<gan::Shape<3, 1, 1>>, gan::Flatten>;
 
 template <typename T>
 gan::device::Matrix<T> upload(const gan::Matrix<T>& host) {
@@ -90,8 +90,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_device_networks_passes_are_the_cpu_networks, T, 
     cpu.backward(output_gradient, gan::Backprop::parameters_and_input);
     device.backward(device_output_gradient, gan::Backprop::parameters_and_input);
   }
-  BOOST_TEST(relative_difference(download<T>(device.gradients()), gan::Vector<T>(cpu.gradients())) <=
-             tolerance);
+  BOOST_TEST(relative_difference(download<T>(device.gradients()),
+                                 gan::Vector<T>(cpu.gradients())) <= tolerance);
   BOOST_TEST(relative_difference(gan::device::to_host(device.activations().input_gradient()),
                                  cpu.activations().input_gradient()) <= tolerance);
 
@@ -204,16 +204,16 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(training_on_the_device_follows_the_cpu_with_sgd_an
 }
 
 BOOST_AUTO_TEST_CASE(training_on_the_device_follows_the_cpu_with_least_squares) {
-  expect_training_agrees<double, gan::LeastSquaresLoss, gan::Adam, gan::StandardNormal>(2, 0.5,
-                                                                                         5, 9);
+  expect_training_agrees<double, gan::LeastSquaresLoss, gan::Adam, gan::StandardNormal>(2, 0.5, 5,
+                                                                                        9);
 }
 
 BOOST_AUTO_TEST_CASE(a_checkpoint_moves_between_the_backends) {
   using CpuTrainer = gan::AlternatingTrainer<Generator, Discriminator, gan::NonSaturatingLoss,
                                              gan::Adam, gan::StandardNormal, double>;
-  using DeviceTrainer = gan::AlternatingTrainer<Generator, Discriminator, gan::NonSaturatingLoss,
-                                                gan::Adam, gan::StandardNormal,
-                                                gan::Device<double>>;
+  using DeviceTrainer =
+      gan::AlternatingTrainer<Generator, Discriminator, gan::NonSaturatingLoss, gan::Adam,
+                              gan::StandardNormal, gan::Device<double>>;
   auto options = options_with<DeviceTrainer>(31);
   options.generator_average_decay = 0.9;
   DeviceTrainer device(options);
@@ -234,9 +234,9 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_moves_between_the_backends) {
               download<double>(device.generator().parameters())));
   BOOST_TEST((gan::Vector<double>(cpu.averaged_generator().parameters()) ==
               download<double>(device.averaged_generator().parameters())));
-  BOOST_TEST((cpu.generator_optimizer().first_moment() ==
-              download<double>(gan::Device<double>::view(
-                  device.generator_optimizer().first_moment()))));
+  BOOST_TEST(
+      (cpu.generator_optimizer().first_moment() ==
+       download<double>(gan::Device<double>::view(device.generator_optimizer().first_moment()))));
 
   // And back: the CPU's checkpoint loads on a fresh device trainer, which then takes the
   // same step as the CPU.
@@ -256,8 +256,7 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_moves_between_the_backends) {
 
 BOOST_AUTO_TEST_CASE(a_device_trainer_stops_on_a_loss_that_is_not_finite) {
   using DeviceTrainer = gan::AlternatingTrainer<Generator, Discriminator, gan::NonSaturatingLoss,
-                                                gan::Adam, gan::StandardNormal,
-                                                gan::Device<float>>;
+                                                gan::Adam, gan::StandardNormal, gan::Device<float>>;
   DeviceTrainer device(options_with<DeviceTrainer>(41));
   gan::Matrix<float> host_real = real_batch<float>(1, 2, 4);
   host_real(1, 2) = std::numeric_limits<float>::infinity();

@@ -96,9 +96,7 @@ struct Cpu {
   }
 
   /// destination = source, resized to match.
-  static void assign(const matrix_type& source, matrix_type& destination) {
-    destination = source;
-  }
+  static void assign(const matrix_type& source, matrix_type& destination) { destination = source; }
   /// destination = [left right], side by side; the columns of both, in that order.
   static void join_columns(const matrix_type& left, const matrix_type& right,
                            matrix_type& destination) {

@@ -28,8 +28,7 @@ namespace gan {
 ///     copy of itself, so device layers need not have it)
 /// B is a backend (gan::Cpu, gan::Device), or a bare scalar type standing for the CPU.
 template <typename L, typename B>
-concept BoundLayer =
-    requires(L layer, detail::Batch<B>* grad_in, scalar_t<B>* buffer, Rng& rng) {
+concept BoundLayer = requires(L layer, detail::Batch<B>* grad_in, scalar_t<B>* buffer, Rng& rng) {
   { L::parameter_count } -> std::convertible_to<std::size_t>;
   layer.bind(buffer, buffer);
   requires backend_t<B>::on_device || requires { layer.initialize(rng); };
@@ -72,8 +71,8 @@ template <typename O, typename B>
 concept Optimizer = requires(O optimizer, const O const_optimizer,
                              typename backend_t<B>::vector_view parameters,
                              typename backend_t<B>::const_vector_view gradients,
-                             CheckpointWriter& writer,
-                             const CheckpointReader& reader, const std::string& prefix,
+                             CheckpointWriter& writer, const CheckpointReader& reader,
+                             const std::string& prefix,
                              const typename O::Hyperparameters& hyperparameters) {
   { O::name } -> std::convertible_to<const char*>;
   O(hyperparameters, std::size_t{});

@@ -102,7 +102,7 @@ class Dataset {
   PartialBatch partial_;
   std::size_t batches_per_epoch_ = 0;
 
-  std::vector<std::uint64_t> order_;  // the permutation of the cached epoch
+  std::vector<std::uint64_t> order_;              // the permutation of the cached epoch
   typename Backend::index_buffer backend_order_;  // the same, where the samples are
   std::uint64_t order_epoch_ = 0;
   bool order_valid_ = false;

@@ -143,8 +143,7 @@ struct Device {
   template <typename Loss>
   static double discriminator_loss(const matrix_type& real_logits, const matrix_type& fake_logits,
                                    matrix_type& real_gradient, matrix_type& fake_gradient) {
-    return device::discriminator_loss<Loss>(real_logits, fake_logits, real_gradient,
-                                            fake_gradient);
+    return device::discriminator_loss<Loss>(real_logits, fake_logits, real_gradient, fake_gradient);
   }
   template <typename Loss>
   static double generator_loss(const matrix_type& fake_logits, matrix_type& fake_gradient) {

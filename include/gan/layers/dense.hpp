@@ -27,7 +27,10 @@ struct DenseParameters {
   std::ptrdiff_t out;
 
   T* bias() const noexcept { return values + in * out; }
-  operator DenseParameters<const T>() const noexcept requires(!std::is_const_v<T>) {
+  // A template, so that the const form has no conversion to itself (which nvcc warns of).
+  template <typename U = T>
+  requires(std::is_same_v<U, T> && !std::is_const_v<U>) operator DenseParameters<const U>()
+      const noexcept {
     return {values, in, out};
   }
 };

@@ -211,8 +211,7 @@ class Network<Sequential<Layers...>, B> {
   /// Mode::training, layers with running statistics use the batch's own and update the
   /// running ones; in Mode::inference they use the running ones and change nothing.
   /// @return the output, [output_size, batch], owned by `activations`
-  const Batch& forward(const Batch& input, Activations& activations,
-                                Mode mode = Mode::training) {
+  const Batch& forward(const Batch& input, Activations& activations, Mode mode = Mode::training) {
     if (input.rows() != static_cast<Eigen::Index>(input_size) || input.cols() == 0)
       throw std::invalid_argument(message(
           "Network::forward: expected an input of ", input_size, " rows (", input_shape::describe(),
@@ -221,8 +220,7 @@ class Network<Sequential<Layers...>, B> {
     activations.mode_ = mode;
     for_each_layer([&](const auto& layer, auto index) {
       constexpr std::size_t i = decltype(index)::value;
-      const Batch& in =
-          i == 0 ? input : activations.outputs_[kOutputSlot[i == 0 ? 0 : i - 1]];
+      const Batch& in = i == 0 ? input : activations.outputs_[kOutputSlot[i == 0 ? 0 : i - 1]];
       detail::forward_in_mode<B>(layer, in, activations.outputs_[kOutputSlot[i]], mode);
     });
     return activations.output();
@@ -231,7 +229,7 @@ class Network<Sequential<Layers...>, B> {
   /// A temporary input would be gone before backward() reads it, so it is refused at compile
   /// time; keep the input in a named matrix.
   const Batch& forward(Batch&& input, Activations& activations,
-                                Mode mode = Mode::training) = delete;
+                       Mode mode = Mode::training) = delete;
   const Batch& forward(Batch&& input, Mode mode = Mode::training) = delete;
 
   /// forward() with the network's own Activations.
@@ -422,8 +420,8 @@ class Network<Sequential<Layers...>, B> {
   }
 
   template <std::size_t I>
-  void backward_from(const Batch& output_gradient, Activations& activations,
-                     bool parameters, bool input) {
+  void backward_from(const Batch& output_gradient, Activations& activations, bool parameters,
+                     bool input) {
     const Batch& in =
         I == 0 ? *activations.input_ : activations.outputs_[kOutputSlot[I == 0 ? 0 : I - 1]];
     // Layer I reads its output gradient from one buffer and writes its input gradient to the
@@ -440,7 +438,7 @@ class Network<Sequential<Layers...>, B> {
       if constexpr (I == 0) clear_pending_ = false;
     }
     detail::backward_in_mode<B>(std::get<I>(layers_), in, activations.outputs_[kOutputSlot[I]],
-                                     output_gradient, in_gradient, parameters, activations.mode_);
+                                output_gradient, in_gradient, parameters, activations.mode_);
     if constexpr (I > 0)
       backward_from<I - 1>(gradient_buffers_[I % 2], activations, parameters, input);
   }

@@ -76,8 +76,8 @@ class Adam {
 
   /// Applies one update to `parameters` from `gradients`; both have parameter_count values.
   /// Large vectors are split evenly between OpenMP's threads.
-  void step(VectorRef<Scalar> parameters, ConstVectorRef<Scalar> gradients) requires(
-      !Backend::on_device) {
+  void step(VectorRef<Scalar> parameters,
+            ConstVectorRef<Scalar> gradients) requires(!Backend::on_device) {
     const Eigen::Index count = first_moment_.size();
     ParameterPartition partition(count >= kParallelMinimum ? max_threads() : 1);
     partition.add_evenly(0, count);

@@ -52,8 +52,7 @@ class Sgd {
   /// @throws std::invalid_argument for a learning rate that is not positive and finite, or a
   ///         momentum outside [0, 1)
   Sgd(const Hyperparameters& hyperparameters, std::size_t parameter_count)
-      : hyperparameters_(hyperparameters),
-        velocity_(Backend::zeros(parameter_count)) {
+      : hyperparameters_(hyperparameters), velocity_(Backend::zeros(parameter_count)) {
     const auto& h = hyperparameters;
     if (!(std::isfinite(h.learning_rate) && h.learning_rate > 0))
       throw std::invalid_argument(
@@ -63,8 +62,8 @@ class Sgd {
   }
 
   /// Applies one update to `parameters` from `gradients`; both have parameter_count values.
-  void step(VectorRef<Scalar> parameters, ConstVectorRef<Scalar> gradients) requires(
-      !Backend::on_device) {
+  void step(VectorRef<Scalar> parameters,
+            ConstVectorRef<Scalar> gradients) requires(!Backend::on_device) {
     check_sizes(parameters, gradients);
     update(parameters, gradients, 0, velocity_.size());
   }

@@ -19,7 +19,10 @@ struct ConvolutionParameters {
   bool has_bias;
 
   T* bias() const noexcept { return values + rows * patch_size; }
-  operator ConvolutionParameters<const T>() const noexcept requires(!std::is_const_v<T>) {
+  // A template, so that the const form has no conversion to itself (which nvcc warns of).
+  template <typename U = T>
+  requires(std::is_same_v<U, T> && !std::is_const_v<U>) operator ConvolutionParameters<const U>()
+      const noexcept {
     return {values, rows, patch_size, has_bias};
   }
 };
