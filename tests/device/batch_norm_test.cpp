@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: MIT
 // Tests of device/batch_norm.hpp: batch norm's passes on the device give the CPU layer's
-// results, in training and inference, for images and dense inputs, with the running averages.
+// results, in training and inference, for images and dense inputs, with the running averages;
+// and so do networks with batch norm on gan::Device, and their copies.
 #define BOOST_TEST_MODULE device_batch_norm
 #include <boost/test/unit_test.hpp>
 
+#include <gan/device/backend.hpp>
 #include <gan/device/batch_norm.hpp>
+#include <gan/gan.hpp>
 #include <gan/layers/batch_norm.hpp>
 
 #include "support/convolution_checks.hpp"
 #include "support/device_checks.hpp"
 #include "support/expected_errors.hpp"
+
+#include <boost/mpl/list.hpp>
+
+#include <type_traits>
 
 namespace {
 
@@ -124,4 +131,134 @@ BOOST_AUTO_TEST_CASE(a_backward_pass_computes_only_what_is_asked) {
     passes.backward(parameters.data(), state.data(), in, grad_out, gradients.data(), nullptr, mode);
     BOOST_TEST((to_host(gradients) == to_host(all_gradients)));
   }
+}
+
+namespace {
+
+using Scalars = boost::mpl::list<float, double>;
+
+// Batch norm after a dense layer (one value per channel and sample), with an in-place
+// activation over its output and a dense layer after that.
+using DenseWithBatchNorm =
+    gan::Sequential<gan::Dense<5, 4>, gan::BatchNorm<4>, gan::Relu, gan::Dense<4, 3>>;
+// Batch norm on images: each channel's statistics run over 16 positions per sample.
+using ImagesWithBatchNorm =
+    gan::Sequential<gan::Input<gan::Shape<3, 4, 4>>, gan::BatchNorm<3>, gan::LeakyRelu>;
+
+// The device's passes differ from the CPU's only in the order of the additions around them
+// (the dense layers' products); batch norm's own sums are in double on both.
+template <typename T>
+constexpr double network_tolerance() {
+  return std::is_same_v<T, float> ? 1e-5 : 1e-12;
+}
+
+template <typename T, typename View>
+gan::Vector<T> download(const View& view) {
+  return gan::Device<T>::to_host(view);
+}
+
+/// Runs a network on both backends from one seed: a forward pass in training mode twice (the
+/// running averages move) and one in inference, each followed by a backward pass to the
+/// parameters and the input, and compares the outputs, the gradients and the state after each.
+template <typename Architecture, typename T>
+void expect_networks_agree(Eigen::Index batch) {
+  gan::Network<Architecture, T> cpu;
+  gan::Network<Architecture, gan::Device<T>> device;
+  gan::Rng cpu_rng(31);
+  gan::Rng device_rng(31);
+  cpu.initialize(cpu_rng);
+  device.initialize(device_rng);
+  BOOST_TEST((download<T>(device.parameters()) == gan::Vector<T>(cpu.parameters())));
+  BOOST_TEST((download<T>(device.state()) == gan::Vector<T>(cpu.state())));
+  const gan::Vector<T> initial_state = cpu.state();
+  // Gamma 1 and beta 0 would hide a mix-up of the two: move every parameter off its start.
+  const gan::Vector<T> parameters =
+      gan::Vector<T>(cpu.parameters()) +
+      T(0.5) * uniform_matrix<T>(static_cast<Eigen::Index>(cpu.parameter_count), 1, 32);
+  cpu.parameters() = parameters;
+  gan::Device<T>::from_host(parameters, device.parameters());
+
+  constexpr auto inputs = static_cast<Eigen::Index>(decltype(cpu)::input_size);
+  constexpr auto outputs = static_cast<Eigen::Index>(decltype(cpu)::output_size);
+  const double tolerance = network_tolerance<T>();
+  std::uint64_t seed = 40;
+  for (const gan::Mode mode : {gan::Mode::training, gan::Mode::training, gan::Mode::inference}) {
+    BOOST_TEST_CONTEXT(gan::to_string(mode) << " pass, seed " << seed << ", batch " << batch) {
+      // Away from zero mean, so that the shift in the sums matters.
+      const gan::Matrix<T> input = (T(2) * uniform_matrix<T>(inputs, batch, seed)).array() + T(3);
+      const gan::Matrix<T> output_gradient = uniform_matrix<T>(outputs, batch, seed + 1);
+      seed += 2;
+      const gan::device::Matrix<T> device_input = gan::device::to_device(input);
+      const gan::device::Matrix<T> device_output_gradient = gan::device::to_device(output_gradient);
+
+      const gan::Matrix<T>& output = cpu.forward(input, mode);
+      BOOST_TEST(relative_difference(gan::device::to_host(device.forward(device_input, mode)),
+                                     output) <= tolerance);
+      BOOST_TEST(relative_difference(download<T>(device.state()), gan::Vector<T>(cpu.state())) <=
+                 tolerance);
+
+      cpu.backward(output_gradient, gan::Backprop::parameters_and_input);
+      device.backward(device_output_gradient, gan::Backprop::parameters_and_input);
+      // The gradients add up over the passes.
+      BOOST_TEST(relative_difference(download<T>(device.gradients()),
+                                     gan::Vector<T>(cpu.gradients())) <= tolerance);
+      BOOST_TEST(relative_difference(gan::device::to_host(device.activations().input_gradient()),
+                                     cpu.activations().input_gradient()) <= tolerance);
+    }
+  }
+  // The running averages moved.
+  BOOST_TEST((gan::Vector<T>(cpu.state()) != initial_state));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_device_network_with_batch_norm_is_the_cpu_network, T, Scalars) {
+  for (const Eigen::Index batch : {1, 6}) {
+    expect_networks_agree<DenseWithBatchNorm, T>(batch);
+    expect_networks_agree<ImagesWithBatchNorm, T>(batch);
+  }
+}
+
+// The trainer's moving average of the generator is a copy of it, and so is a network
+// assigned from another: each gets batch norm passes of its own, with the same settings.
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_copy_of_a_device_network_with_batch_norm_computes_the_same, T,
+                              Scalars) {
+  using Network = gan::Network<ImagesWithBatchNorm, gan::Device<T>>;
+  // Settings other than the defaults, which a copy must keep.
+  const ImagesWithBatchNorm architecture(gan::Input<gan::Shape<3, 4, 4>>{},
+                                         gan::BatchNorm<3>({.epsilon = 1e-2, .momentum = 0.5}),
+                                         gan::LeakyRelu{});
+  Network device(architecture);
+  gan::Rng rng(33);
+  device.initialize(rng);
+  const gan::device::Matrix<T> first = gan::device::to_device(uniform_matrix<T>(48, 5, 34));
+  device.forward(first, gan::Mode::training);  // running averages away from their start
+
+  Network copy(device);
+  Network assigned;
+  assigned = device;
+  const gan::Vector<T> state = download<T>(device.state());
+  const gan::device::Matrix<T> input = gan::device::to_device(uniform_matrix<T>(48, 7, 35));
+  for (const gan::Mode mode : {gan::Mode::inference, gan::Mode::training}) {
+    BOOST_TEST_CONTEXT(gan::to_string(mode)) {
+      const gan::Matrix<T> output = gan::device::to_host(device.forward(input, mode));
+      BOOST_TEST((gan::device::to_host(copy.forward(input, mode)) == output));
+      BOOST_TEST((gan::device::to_host(assigned.forward(input, mode)) == output));
+      BOOST_TEST((download<T>(copy.state()) == download<T>(device.state())));
+      BOOST_TEST((download<T>(assigned.state()) == download<T>(device.state())));
+    }
+  }
+  // Each network updated its own running averages, once.
+  BOOST_TEST((download<T>(device.state()) != state));
+
+  // And the same as the CPU network with those settings.
+  gan::Network<ImagesWithBatchNorm, T> cpu(architecture);
+  cpu.parameters() = download<T>(copy.parameters());
+  cpu.state() = download<T>(copy.state());
+  const gan::Matrix<T> host_input = gan::device::to_host(input);
+  BOOST_TEST(relative_difference(gan::device::to_host(copy.forward(input, gan::Mode::training)),
+                                 cpu.forward(host_input, gan::Mode::training)) <=
+             network_tolerance<T>());
+  BOOST_TEST(relative_difference(download<T>(copy.state()), gan::Vector<T>(cpu.state())) <=
+             network_tolerance<T>());
 }

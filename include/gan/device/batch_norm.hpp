@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
-// Batch normalisation on the device, on gan::BatchNorm's parameter and state layout.
+// Batch normalisation on the device, on gan::BatchNorm's parameter and state layout, and
+// BatchNormPasses for the device backend.
 #pragma once
 
+#include <gan/core/backend.hpp>
 #include <gan/core/config.hpp>
 #include <gan/device/buffer.hpp>
+#include <gan/layers/batch_norm.hpp>
 #include <gan/nn/mode.hpp>
 
 #include <thrust/for_each.h>
@@ -316,3 +319,53 @@ class BatchNormPasses {
 };
 
 }  // namespace gan::device
+
+namespace gan {
+
+/// gan::BatchNorm's passes on the device: device::BatchNormPasses, whose scratch space is in
+/// device memory, which never copies implicitly. A Network copies its layers (the trainer's
+/// moving average of the generator is a copy), so a copy here has the same settings and
+/// scratch space of its own: the scratch holds nothing from one pass to the next, so there
+/// is nothing in it to copy.
+template <typename Scalar, std::size_t Channels, std::size_t Positions>
+class BatchNormPasses<Device<Scalar>, Channels, Positions> {
+ public:
+  BatchNormPasses(double epsilon, double momentum)
+      : epsilon_(epsilon), momentum_(momentum), passes_(make_passes(epsilon, momentum)) {}
+
+  BatchNormPasses(const BatchNormPasses& other)
+      : BatchNormPasses(other.epsilon_, other.momentum_) {}
+  BatchNormPasses& operator=(const BatchNormPasses& other) {
+    if (this != &other) {
+      epsilon_ = other.epsilon_;
+      momentum_ = other.momentum_;
+      passes_ = make_passes(epsilon_, momentum_);
+    }
+    return *this;
+  }
+  BatchNormPasses(BatchNormPasses&&) noexcept = default;
+  BatchNormPasses& operator=(BatchNormPasses&&) noexcept = default;
+
+  void forward(const Scalar* parameters, Scalar* state, const device::Matrix<Scalar>& in,
+               device::Matrix<Scalar>& out, Mode mode) {
+    passes_.forward(parameters, state, in, out, mode);
+  }
+  void backward(const Scalar* parameters, const Scalar* state, const device::Matrix<Scalar>& in,
+                const device::Matrix<Scalar>& grad_out, Scalar* gradients,
+                device::Matrix<Scalar>* grad_in, Mode mode) {
+    passes_.backward(parameters, state, in, grad_out, gradients, grad_in, mode);
+  }
+
+ private:
+  static device::BatchNormPasses<Scalar> make_passes(double epsilon, double momentum) {
+    return device::BatchNormPasses<Scalar>(static_cast<std::ptrdiff_t>(Channels),
+                                           static_cast<std::ptrdiff_t>(Positions), epsilon,
+                                           momentum);
+  }
+
+  double epsilon_;
+  double momentum_;
+  device::BatchNormPasses<Scalar> passes_;
+};
+
+}  // namespace gan
