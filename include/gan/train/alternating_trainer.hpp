@@ -486,8 +486,8 @@ class AlternatingTrainer {
     } else {
       // Batch norm and its kind normalise over the batch: each batch gets its own pass, since
       // a mixed batch would normalise real samples with statistics of fake ones.
-      real_logits_ = discriminator_.forward(real, real_pass_);
-      fake_logits_ = discriminator_.forward(fake, fake_pass_);
+      backend::assign(discriminator_.forward(real, real_pass_), real_logits_);
+      backend::assign(discriminator_.forward(fake, fake_pass_), fake_logits_);
       score_discriminator(real.cols(), stats);
       discriminator_.backward(real_gradient_, real_pass_, Backprop::parameters_only);
       discriminator_.backward(fake_gradient_, fake_pass_, Backprop::parameters_only);
