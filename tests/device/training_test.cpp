@@ -14,6 +14,7 @@
 #include "support/trainer_fixtures.hpp"
 
 #include <boost/mpl/list.hpp>
+#include <thrust/system_error.h>
 
 #include <cmath>
 #include <cstdint>
@@ -302,4 +303,23 @@ using ConvDiscriminator =
 BOOST_AUTO_TEST_CASE(training_a_dcgan_on_the_device_follows_the_cpu) {
   expect_training_agrees<double, gan::NonSaturatingLoss, gan::Adam, gan::StandardNormal,
                          ConvGenerator, ConvDiscriminator>(1, 0.9, 4, 8);
+}
+
+BOOST_AUTO_TEST_CASE(a_failure_inside_thrust_becomes_a_device_error) {
+  const auto failing = []() -> int {
+    throw thrust::system_error(thrust::error_code(5, thrust::generic_category()),
+                               "a kernel launch");
+  };
+  try {
+    gan::Device<float>::guarded(failing);
+    BOOST_FAIL("expected a DeviceError");
+  } catch (const gan::DeviceError& error) {
+    const std::string text = error.what();
+    BOOST_TEST(text.find("a device operation failed") != std::string::npos);
+    BOOST_TEST(text.find("a kernel launch") != std::string::npos);
+  }
+  // What is not Thrust's passes through as it was, and a result comes back.
+  BOOST_CHECK_THROW(gan::Device<float>::guarded([]() -> int { throw std::invalid_argument("x"); }),
+                    std::invalid_argument);
+  BOOST_TEST(gan::Device<float>::guarded([] { return 7; }) == 7);
 }

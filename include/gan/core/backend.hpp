@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace gan {
@@ -108,6 +109,13 @@ struct Cpu {
   static void copy_columns(const matrix_type& source, Eigen::Index first, Eigen::Index count,
                            matrix_type& destination) {
     destination = source.middleCols(first, count);
+  }
+
+  /// Runs `function` and returns what it returns. The device backend turns the errors of its
+  /// algorithms into gan::DeviceError here; the CPU has none of its own to turn.
+  template <typename Function>
+  static decltype(auto) guarded(Function&& function) {
+    return std::forward<Function>(function)();
   }
 
   /// A loss policy's discriminator loss and gradients, generator loss and gradient, and mean

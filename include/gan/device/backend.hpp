@@ -21,11 +21,14 @@
 #include <thrust/copy.h>
 #include <thrust/device_ptr.h>
 #include <thrust/fill.h>
+#include <thrust/system_error.h>
 #include <thrust/transform.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace gan {
@@ -138,6 +141,29 @@ struct Device {
     destination.resize(source.rows(), count);
     const auto begin = source.begin() + first * source.rows();
     thrust::copy(begin, begin + count * source.rows(), destination.begin());
+  }
+
+  /// Runs `function`, turning a failure inside a Thrust algorithm (a kernel launch, a copy,
+  /// the temporary memory of a reduction) into gan::DeviceError with Thrust's text. A
+  /// DeviceError of our own, or any other error, passes through unchanged.
+  template <typename Function>
+  static decltype(auto) guarded(Function&& function) {
+    try {
+      return std::forward<Function>(function)();
+    } catch (const thrust::system_error& error) {
+      throw DeviceError(message("gan::device (", device::system_name,
+                                "): a device operation failed: ", error.what(),
+                                "; the networks may be part-updated, so continue from the last "
+                                "checkpoint"));
+    } catch (const DeviceError&) {
+      throw;
+    } catch (const std::bad_alloc& error) {
+      device::require_gpu();
+      throw DeviceError(message("gan::device (", device::system_name,
+                                "): expected device memory for a temporary buffer, got an "
+                                "allocation failure (",
+                                error.what(), "); use a smaller batch or free the device"));
+    }
   }
 
   template <typename Loss>

@@ -155,8 +155,7 @@ class AlternatingTrainer {
                 "gan::AlternatingTrainer: Loss must model gan::LossPolicy (see core/concepts.hpp)");
   static_assert(gan::Optimizer<Optimizer<B>, B>,
                 "gan::AlternatingTrainer: Optimizer<B> must model gan::Optimizer");
-  static_assert(NoisePrior<Prior, B>,
-                "gan::AlternatingTrainer: Prior must model gan::NoisePrior");
+  static_assert(NoisePrior<Prior, B>, "gan::AlternatingTrainer: Prior must model gan::NoisePrior");
 
  public:
   using Generator = Network<G, B>;
@@ -213,11 +212,14 @@ class AlternatingTrainer {
     StepStats stats;
     stats.step = steps_ + 1;
     stats.discriminator_steps = options_.discriminator_steps;
-    for (std::size_t k = 0; k < options_.discriminator_steps; ++k) {
-      const Batch& real = next_real_batch();
-      discriminator_step(real, stats);
-    }
-    generator_step(stats);
+    // On the device, a failure inside a Thrust algorithm becomes a DeviceError here.
+    backend::guarded([&] {
+      for (std::size_t k = 0; k < options_.discriminator_steps; ++k) {
+        const Batch& real = next_real_batch();
+        discriminator_step(real, stats);
+      }
+      generator_step(stats);
+    });
     ++steps_;
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     last_stats_ = stats;
@@ -249,7 +251,9 @@ class AlternatingTrainer {
   /// Mode::inference, so that batch norm uses its running averages and each sample depends on
   /// its own noise only. The result is valid until the next call.
   const Batch& generate(const Batch& noise) {
-    return generator_.forward(noise, sampling_pass_, Mode::inference);
+    return backend::guarded([&]() -> const Batch& {
+      return generator_.forward(noise, sampling_pass_, Mode::inference);
+    });
   }
 
   /// Like generate(), from the moving average of the generator's parameters when
@@ -257,13 +261,17 @@ class AlternatingTrainer {
   /// for sample grids and for evaluation.
   const Batch& generate_averaged(const Batch& noise) {
     if (!averaging()) return generate(noise);
-    return averaged_generator_->forward(noise, sampling_pass_, Mode::inference);
+    return backend::guarded([&]() -> const Batch& {
+      return averaged_generator_->forward(noise, sampling_pass_, Mode::inference);
+    });
   }
 
   /// The discriminator's logits for a batch, [1, batch], in Mode::inference; valid until the
   /// next call.
   const Batch& discriminate(const Batch& samples) {
-    return discriminator_.forward(samples, sampling_pass_for_d_, Mode::inference);
+    return backend::guarded([&]() -> const Batch& {
+      return discriminator_.forward(samples, sampling_pass_for_d_, Mode::inference);
+    });
   }
 
   Generator& generator() noexcept { return generator_; }
@@ -529,8 +537,10 @@ class AlternatingTrainer {
   /// partition, so that each thread updates the parameters whose gradients it computed.
   template <typename Network>
   static void update(OptimizerType& optimizer, Network& network) {
-    if constexpr (requires { optimizer.step(network.parameters(), network.gradients(),
-                                            network.parameter_partition()); })
+    if constexpr (requires {
+                    optimizer.step(network.parameters(), network.gradients(),
+                                   network.parameter_partition());
+                  })
       optimizer.step(network.parameters(), network.gradients(), network.parameter_partition());
     else
       optimizer.step(network.parameters(), network.gradients());
