@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <gan/device/buffer.hpp>
+#include <gan/device/temporary_memory.hpp>
 
 #include "support/expected_errors.hpp"
 
@@ -149,4 +150,26 @@ BOOST_AUTO_TEST_CASE(a_matrix_clone_is_a_deep_copy_of_its_shape_and_values) {
   BOOST_TEST(copy.rows() == 2);
   BOOST_TEST(copy.cols() == 3);
   BOOST_TEST((gan::device::to_host(copy) == host));
+}
+
+BOOST_AUTO_TEST_CASE(temporary_memory_hands_back_the_blocks_it_was_given) {
+  gan::device::detail::TemporaryMemory memory;
+  char* first = memory.allocate(1000);
+  memory.deallocate(first, 1000);
+  // A request that fits reuses the block; one made while it is out gets a new one.
+  char* again = memory.allocate(600);
+  BOOST_TEST(static_cast<void*>(again) == static_cast<void*>(first));
+  char* second = memory.allocate(600);
+  BOOST_TEST(static_cast<void*>(second) != static_cast<void*>(first));
+  BOOST_TEST(memory.blocks() == 2u);
+  memory.deallocate(again, 600);
+  memory.deallocate(second, 600);
+  // Larger than either: a third block; then every size up to it is served without another.
+  char* large = memory.allocate(5000);
+  memory.deallocate(large, 5000);
+  for (std::ptrdiff_t bytes : {1, 999, 1000, 4999, 5000}) {
+    char* block = memory.allocate(bytes);
+    memory.deallocate(block, static_cast<std::size_t>(bytes));
+  }
+  BOOST_TEST(memory.blocks() == 3u);
 }

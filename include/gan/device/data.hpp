@@ -6,6 +6,7 @@
 #include <gan/core/config.hpp>
 #include <gan/core/error.hpp>
 #include <gan/device/buffer.hpp>
+#include <gan/device/temporary_memory.hpp>
 
 #include <thrust/execution_policy.h>
 #include <thrust/functional.h>
@@ -65,7 +66,8 @@ void gather_columns(const Matrix<T>& samples, const std::uint64_t* order, std::p
 /// reduction, whose answer is the only value that comes back to the host.
 template <typename T>
 bool all_finite(const T* values, std::ptrdiff_t count) {
-  return thrust::transform_reduce(thrust::device, thrust::counting_iterator<std::ptrdiff_t>(0),
+  return thrust::transform_reduce(thrust::device(detail::temporary_memory()),
+                                  thrust::counting_iterator<std::ptrdiff_t>(0),
                                   thrust::counting_iterator<std::ptrdiff_t>(count),
                                   detail::IsFinite<T>{values}, true, thrust::logical_and<bool>());
 }

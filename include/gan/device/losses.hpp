@@ -4,6 +4,7 @@
 
 #include <gan/core/config.hpp>
 #include <gan/device/buffer.hpp>
+#include <gan/device/temporary_memory.hpp>
 
 #include <thrust/execution_policy.h>
 #include <thrust/functional.h>
@@ -40,9 +41,9 @@ struct Score {
 /// The sum over i in [0, count) of value(i), in double, on the device.
 template <typename Value>
 double sum_over(std::ptrdiff_t count, Value value) {
-  return thrust::transform_reduce(thrust::device, thrust::counting_iterator<std::ptrdiff_t>(0),
-                                  thrust::counting_iterator<std::ptrdiff_t>(count), value, 0.0,
-                                  thrust::plus<double>());
+  return thrust::transform_reduce(
+      thrust::device(temporary_memory()), thrust::counting_iterator<std::ptrdiff_t>(0),
+      thrust::counting_iterator<std::ptrdiff_t>(count), value, 0.0, thrust::plus<double>());
 }
 
 }  // namespace detail
