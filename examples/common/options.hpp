@@ -43,7 +43,7 @@ struct Options {
   std::optional<std::filesystem::path> resume;
   std::size_t samples = 0;
   std::optional<std::filesystem::path> samples_out;
-  int threads = 0;  // 0: OpenMP's default (OMP_NUM_THREADS, else every core)
+  int threads = 0;             // 0: OpenMP's default (OMP_NUM_THREADS, else every core)
   std::string device = "cpu";  // or the build's device (program.hpp, check_device())
   std::uint64_t log_every = 50;
   /// The flags the command line gave, so that a resumed run knows which settings to take from
@@ -102,8 +102,9 @@ Training:
                       On --resume, --k, --g-lr, --d-lr and --g-average default to the
                       checkpoint's values.
   --threads N         worker threads, 1-1024 (default: OMP_NUM_THREADS, else all cores)
-  --device NAME       cpu (default), or cuda to train on the GPU, in a build with CUDA
-                      (-DGAN_ENABLE_CUDA=ON); a checkpoint from either loads on the other
+  --device NAME       where to train:
+                      DEVICES.
+                      A checkpoint written on either device loads on the other.
   --log-every N       print a progress line every N steps (default 50)
   --resume FILE       continue from a checkpoint written by this program; the run goes on
                       exactly as if it had never stopped

@@ -172,17 +172,16 @@ RunState resume_if_asked(Trainer& trainer, const Options& options) {
 
 template <typename Trainer>
 void save_checkpoint(const Trainer& trainer, const RunState& state, const Options& options) {
-  trainer.save_checkpoint(
-      options.out_dir / "checkpoint.gan",
-      {{"position.epoch", std::to_string(state.position.epoch)},
-       {"position.batch", std::to_string(state.position.batch)},
-       {"seed", std::to_string(state.seed)},
-       {"batch_size", std::to_string(state.batch_size)},
-       {"data.count", std::to_string(state.data_count)},
-       {"k", std::to_string(options.discriminator_steps)},
-       {"g_lr", exact_text(options.generator_learning_rate)},
-       {"d_lr", exact_text(options.discriminator_learning_rate)},
-       {"g_average", exact_text(options.generator_average_decay)}});
+  trainer.save_checkpoint(options.out_dir / "checkpoint.gan",
+                          {{"position.epoch", std::to_string(state.position.epoch)},
+                           {"position.batch", std::to_string(state.position.batch)},
+                           {"seed", std::to_string(state.seed)},
+                           {"batch_size", std::to_string(state.batch_size)},
+                           {"data.count", std::to_string(state.data_count)},
+                           {"k", std::to_string(options.discriminator_steps)},
+                           {"g_lr", exact_text(options.generator_learning_rate)},
+                           {"d_lr", exact_text(options.discriminator_learning_rate)},
+                           {"g_average", exact_text(options.generator_average_decay)}});
 }
 
 /// The training settings of a resumed run: those the command line leaves out come from the
@@ -250,10 +249,9 @@ void save_grid(Trainer& trainer, const typename Trainer::matrix_type& grid_noise
 inline void check_data_folder(const Options& options) {
   const std::string kind = gan::data::file_kind(options.data_dir);
   if (kind != "a folder" && kind != "nothing")
-    throw UsageError(gan::message("--data: expected a folder holding ",
-                                  gan::data::kMnistTrainImages, " and ",
-                                  gan::data::kMnistTrainLabels, ", got '",
-                                  options.data_dir.string(), "', which is ", kind));
+    throw UsageError(gan::message(
+        "--data: expected a folder holding ", gan::data::kMnistTrainImages, " and ",
+        gan::data::kMnistTrainLabels, ", got '", options.data_dir.string(), "', which is ", kind));
 }
 
 /// Loads the digits, refusing a data set other than the one a resumed run was trained on, and
@@ -594,15 +592,15 @@ void write_samples(Trainer& trainer, const Options& options, const RunState& sta
   bytes.reserve(options.samples * kImageSide * kImageSide);
   for (std::size_t done = 0; done < options.samples; done += kChunk) {
     if (const int signal = InterruptFlag::received())
-      throw Interrupted(signal,
-                        gan::message("interrupted by ", signal_name(signal),
-                                     " while generating samples; ",
-                                     options.samples_out->string(), " was not written"),
-                        checkpoint);
+      throw Interrupted(
+          signal,
+          gan::message("interrupted by ", signal_name(signal), " while generating samples; ",
+                       options.samples_out->string(), " was not written"),
+          checkpoint);
     const std::size_t count = std::min(kChunk, options.samples - done);
     const auto noise = Trainer::draw_noise(count, rng);
-    const auto chunk = gan::data::to_bytes(
-        Trainer::backend::matrix_to_host(trainer.generate_averaged(noise)));
+    const auto chunk =
+        gan::data::to_bytes(Trainer::backend::matrix_to_host(trainer.generate_averaged(noise)));
     bytes.insert(bytes.end(), chunk.begin(), chunk.end());
   }
   const auto n = static_cast<std::uint32_t>(options.samples);
@@ -699,18 +697,37 @@ void run_with_loss(const Options& options, const std::string& loss) {
     run<G, D, gan::NonSaturatingLoss, B>(options);
 }
 
+/// The --help text with the devices of this build in place of DEVICES.
+inline std::string with_devices(std::string text) {
+  const std::string devices =
+      device_name == nullptr
+          ? "cpu only: this build has no GPU part (build with -DGAN_ENABLE_CUDA=ON for cuda)"
+      : std::string_view(device_name) == "cuda"
+          ? "cpu (default), or cuda to train on the GPU"
+          : gan::message("cpu (default), or ", device_name,
+                         " to run the device code on the CPU (a test build)");
+  const auto at = text.find("DEVICES");
+  if (at != std::string::npos) text.replace(at, 7, devices);
+  return text;
+}
+
 /// Refuses a --device this build cannot run, naming what it can.
 inline void check_device(const std::string& device) {
   if (device == "cpu" || (device_name != nullptr && device == device_name)) return;
+  if (device_name != nullptr && device == "cuda")
+    throw UsageError(gan::message("--device cuda: expected cpu or ", device_name,
+                                  ", got cuda: this build runs its device "
+                                  "code on the CPU (",
+                                  device_name, "); a build with -DGAN_ENABLE_CUDA=ON has cuda"));
   if (device_name != nullptr)
-    throw UsageError(gan::message("--device: expected cpu or ", device_name, ", got '", device,
-                                  "'"));
+    throw UsageError(
+        gan::message("--device: expected cpu or ", device_name, ", got '", device, "'"));
   if (device == "cuda")
     throw UsageError(
         "--device cuda: this program was built without CUDA, so it runs on the cpu only; "
         "build it where nvcc is found with -DGAN_ENABLE_CUDA=ON (scripts/gpu-check does)");
-  throw UsageError(gan::message("--device: expected cpu (this build has no GPU part), got '",
-                                device, "'"));
+  throw UsageError(
+      gan::message("--device: expected cpu (this build has no GPU part), got '", device, "'"));
 }
 
 /// The whole program: parses argv, runs, and turns every failure into a message and an exit
@@ -723,7 +740,7 @@ int run_program(const ProgramDefaults& defaults, int argc, char** argv) {
     const InterruptFlag interrupt_flag;
     const Options options = parse_options(argc, argv, defaults);
     if (options.help) {
-      std::cout << usage(defaults);
+      std::cout << with_devices(usage(defaults));
       return 0;
     }
     check_device(options.device);

@@ -173,3 +173,12 @@ BOOST_AUTO_TEST_CASE(temporary_memory_hands_back_the_blocks_it_was_given) {
   }
   BOOST_TEST(memory.blocks() == 3u);
 }
+
+BOOST_AUTO_TEST_CASE(a_shape_too_large_to_count_is_refused_not_wrapped) {
+  // 4 x 2^62 values wrap to 0 in 64 bits; the matrix must not pass for an empty one.
+  gan::device::Matrix<float> matrix;
+  BOOST_CHECK_THROW(matrix.resize(4, std::ptrdiff_t{1} << 62), gan::DeviceError);
+  BOOST_TEST(matrix.size() == 0);
+  gan::device::Buffer<double> buffer;
+  BOOST_CHECK_THROW(buffer.resize(std::numeric_limits<std::size_t>::max() / 2), gan::DeviceError);
+}

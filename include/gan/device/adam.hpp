@@ -4,6 +4,7 @@
 
 #include <gan/core/config.hpp>
 #include <gan/device/buffer.hpp>
+#include <gan/device/policy.hpp>
 #include <gan/optim/adam.hpp>
 
 #include <thrust/for_each.h>
@@ -43,7 +44,7 @@ template <typename T>
 void adam_update(T* parameters, const T* gradients, T* first_moment, T* second_moment,
                  std::ptrdiff_t count, const AdamStepConstants<T>& constants) {
   thrust::for_each(
-      thrust::counting_iterator<std::ptrdiff_t>(0),
+      detail::step_policy(), thrust::counting_iterator<std::ptrdiff_t>(0),
       thrust::counting_iterator<std::ptrdiff_t>(count),
       detail::AdamUpdate<T>{parameters, gradients, first_moment, second_moment, constants});
 }

@@ -15,6 +15,7 @@
 #include <gan/device/elementwise.hpp>
 #include <gan/device/error.hpp>
 #include <gan/device/losses.hpp>
+#include <gan/device/policy.hpp>
 #include <gan/device/random.hpp>
 #include <gan/device/sgd.hpp>
 
@@ -89,14 +90,15 @@ struct Device {
   }
 
   static void fill(vector_view values, Scalar value) {
-    thrust::fill(pointer(values.data), pointer(values.data) + values.size, value);
+    thrust::fill(device::detail::step_policy(), pointer(values.data),
+                 pointer(values.data) + values.size, value);
   }
 
   static void blend(vector_view average, const_vector_view values, Scalar decay) {
     GAN_ASSERT(average.size == values.size, "Device::blend: sizes differ");
-    thrust::transform(pointer(average.data), pointer(average.data) + average.size,
-                      pointer(values.data), pointer(average.data),
-                      device::detail::Blend<Scalar>{decay});
+    thrust::transform(device::detail::step_policy(), pointer(average.data),
+                      pointer(average.data) + average.size, pointer(values.data),
+                      pointer(average.data), device::detail::Blend<Scalar>{decay});
   }
 
   static bool all_finite(const_vector_view values) {
@@ -124,15 +126,16 @@ struct Device {
   static void assign(const matrix_type& source, matrix_type& destination) {
     if (&source == &destination) return;
     destination.resize(source.rows(), source.cols());
-    thrust::copy(source.begin(), source.end(), destination.begin());
+    thrust::copy(device::detail::step_policy(), source.begin(), source.end(), destination.begin());
   }
   static void join_columns(const matrix_type& left, const matrix_type& right,
                            matrix_type& destination) {
     GAN_ASSERT(left.rows() == right.rows(), "Device::join_columns: row counts differ");
     destination.resize(left.rows(), left.cols() + right.cols());
     // Column-major: the columns of each are one run of memory.
-    thrust::copy(left.begin(), left.end(), destination.begin());
-    thrust::copy(right.begin(), right.end(), destination.begin() + left.size());
+    thrust::copy(device::detail::step_policy(), left.begin(), left.end(), destination.begin());
+    thrust::copy(device::detail::step_policy(), right.begin(), right.end(),
+                 destination.begin() + left.size());
   }
   static void copy_columns(const matrix_type& source, std::ptrdiff_t first, std::ptrdiff_t count,
                            matrix_type& destination) {
@@ -140,7 +143,8 @@ struct Device {
                "Device::copy_columns: columns out of range");
     destination.resize(source.rows(), count);
     const auto begin = source.begin() + first * source.rows();
-    thrust::copy(begin, begin + count * source.rows(), destination.begin());
+    thrust::copy(device::detail::step_policy(), begin, begin + count * source.rows(),
+                 destination.begin());
   }
 
   /// Runs `function`, turning a failure inside a Thrust algorithm (a kernel launch, a copy,

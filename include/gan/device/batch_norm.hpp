@@ -6,6 +6,7 @@
 #include <gan/core/backend.hpp>
 #include <gan/core/config.hpp>
 #include <gan/device/buffer.hpp>
+#include <gan/device/policy.hpp>
 #include <gan/layers/batch_norm.hpp>
 #include <gan/nn/mode.hpp>
 
@@ -253,7 +254,7 @@ class BatchNormPasses {
     if (batch || gradients != nullptr) {
       statistics(in, &grad_out, state, nullptr, batch);
       thrust::for_each(
-          thrust::counting_iterator<std::ptrdiff_t>(0),
+          detail::step_policy(), thrust::counting_iterator<std::ptrdiff_t>(0),
           thrust::counting_iterator<std::ptrdiff_t>(channels_),
           detail::AddParameterGradients<T>{statistics_.data(), gradients, channels_, batch});
     } else {
@@ -269,7 +270,7 @@ class BatchNormPasses {
 
   void start(const Matrix<T>& in, const T* state, bool batch) {
     thrust::for_each(
-        thrust::counting_iterator<std::ptrdiff_t>(0),
+        detail::step_policy(), thrust::counting_iterator<std::ptrdiff_t>(0),
         thrust::counting_iterator<std::ptrdiff_t>(channels_),
         detail::StartChannel<T>{in.data(), state, statistics_.data(), channels_, epsilon_, batch});
   }
@@ -286,7 +287,7 @@ class BatchNormPasses {
     const std::ptrdiff_t chunks = (samples + samples_per_chunk - 1) / samples_per_chunk;
     if (partials_.size() < static_cast<std::size_t>(chunks * channels_ * 4))
       partials_.resize(static_cast<std::size_t>(chunks * channels_ * 4));
-    thrust::for_each(thrust::counting_iterator<std::ptrdiff_t>(0),
+    thrust::for_each(detail::step_policy(), thrust::counting_iterator<std::ptrdiff_t>(0),
                      thrust::counting_iterator<std::ptrdiff_t>(chunks * channels_),
                      detail::SumChunk<T>{
                          in.data(), grad_out == nullptr ? nullptr : grad_out->data(),
@@ -294,7 +295,7 @@ class BatchNormPasses {
                          detail::ChannelLayout{channels_, positions_, samples}, samples_per_chunk});
     const double values = static_cast<double>(samples * positions_);
     thrust::for_each(
-        thrust::counting_iterator<std::ptrdiff_t>(0),
+        detail::step_policy(), thrust::counting_iterator<std::ptrdiff_t>(0),
         thrust::counting_iterator<std::ptrdiff_t>(channels_),
         detail::ChannelStatistics<T>{partials_.data(), statistics_.data(), update, channels_,
                                      chunks, values, epsilon_, momentum_, batch});
@@ -303,7 +304,7 @@ class BatchNormPasses {
   void normalise(const Matrix<T>& in, const Matrix<T>* grad_out, const T* parameters,
                  Matrix<T>& out, bool batch) {
     thrust::for_each(
-        thrust::counting_iterator<std::ptrdiff_t>(0),
+        detail::step_policy(), thrust::counting_iterator<std::ptrdiff_t>(0),
         thrust::counting_iterator<std::ptrdiff_t>(in.size()),
         detail::Normalise<T>{in.data(), grad_out == nullptr ? nullptr : grad_out->data(),
                              parameters, statistics_.data(), out.data(), channels_,

@@ -5,6 +5,7 @@
 #include <gan/core/error.hpp>
 #include <gan/core/tensor.hpp>
 #include <gan/device/error.hpp>
+#include <gan/device/policy.hpp>
 
 #include <thrust/copy.h>
 #include <thrust/device_ptr.h>
@@ -12,6 +13,7 @@
 #include <thrust/fill.h>
 
 #include <cstddef>
+#include <limits>
 #include <new>
 #include <span>
 #include <stdexcept>
@@ -43,7 +45,7 @@ class Buffer {
   /// A deep copy, in device memory.
   Buffer clone() const {
     Buffer copy(size());
-    thrust::copy(values_.begin(), values_.end(), copy.values_.begin());
+    thrust::copy(detail::step_policy(), values_.begin(), values_.end(), copy.values_.begin());
     return copy;
   }
 
@@ -56,6 +58,9 @@ class Buffer {
   /// allocate up to twice what is asked).
   /// @throws DeviceError when device memory runs out, or there is no GPU to allocate on
   void resize(std::size_t size) {
+    if (size > values_.max_size())
+      throw DeviceError(message("gan::device::Buffer::resize: expected at most ",
+                                values_.max_size(), " values, got ", size));
     try {
       if (size > values_.capacity()) values_.reserve(size);
       values_.resize(size);
@@ -89,7 +94,7 @@ class Buffer {
   }
 
   /// Sets every value to `value`.
-  void fill(T value) { thrust::fill(values_.begin(), values_.end(), value); }
+  void fill(T value) { thrust::fill(detail::step_policy(), values_.begin(), values_.end(), value); }
 
   /// Copies host values in; `host` must have size() values.
   void copy_from_host(std::span<const T> host) {
@@ -124,8 +129,8 @@ struct VectorView {
   VectorView(T* values, std::ptrdiff_t count) noexcept : data(values), size(count) {}
   /// A writable view reads as a read-only one.
   template <typename U>
-  requires std::is_same_v<const U, T> VectorView(const VectorView<U>& other) noexcept
-      : data(other.data), size(other.size) {}
+  requires std::is_same_v<const U, T> VectorView(const VectorView<U>& other)
+  noexcept : data(other.data), size(other.size) {}
 };
 
 /// A read-only view of a column-major matrix in device memory.
@@ -198,6 +203,11 @@ class Matrix {
           message("gan::device::Matrix::resize: expected a shape of "
                   "non-negative sizes, got ",
                   rows, "x", cols));
+    // rows * cols must not overflow: a wrapped product would pass for a small matrix.
+    if (cols != 0 && rows > std::numeric_limits<std::ptrdiff_t>::max() / cols)
+      throw DeviceError(message("gan::device::Matrix::resize: expected a shape of at most ",
+                                std::numeric_limits<std::ptrdiff_t>::max(), " values, got ", rows,
+                                "x", cols));
     if (static_cast<std::size_t>(rows * cols) > values_.size())
       values_.resize_discarding(static_cast<std::size_t>(rows * cols));
     rows_ = rows;
@@ -216,7 +226,7 @@ class Matrix {
   auto begin() const noexcept { return values_.begin(); }
   auto end() const noexcept { return values_.begin() + size(); }
 
-  void fill(T value) { thrust::fill(begin(), end(), value); }
+  void fill(T value) { thrust::fill(detail::step_policy(), begin(), end(), value); }
 
  private:
   std::ptrdiff_t rows_ = 0;

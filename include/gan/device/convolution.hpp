@@ -8,6 +8,7 @@
 #include <gan/device/blas.hpp>
 #include <gan/device/buffer.hpp>
 #include <gan/device/elementwise.hpp>
+#include <gan/device/policy.hpp>
 #include <gan/layers/conv2d.hpp>
 #include <gan/layers/conv_transpose2d.hpp>
 #include <gan/layers/detail/convolution_parameters.hpp>
@@ -96,7 +97,7 @@ MatrixView<T> weights_to_write(ConvolutionParameters<T> layer) noexcept {
 template <typename Geometry, typename T>
 void im2col(const T* images, std::ptrdiff_t batch, Matrix<T>& columns) {
   columns.resize(detail::Windows<Geometry>::patch_size, detail::Windows<Geometry>::windows * batch);
-  thrust::transform(thrust::counting_iterator<std::ptrdiff_t>(0),
+  thrust::transform(detail::step_policy(), thrust::counting_iterator<std::ptrdiff_t>(0),
                     thrust::counting_iterator<std::ptrdiff_t>(columns.size()), columns.begin(),
                     detail::Unfold<Geometry, T>{images});
 }
@@ -106,7 +107,7 @@ void im2col(const T* images, std::ptrdiff_t batch, Matrix<T>& columns) {
 template <typename Geometry, typename T>
 void col2im(const Matrix<T>& columns, std::ptrdiff_t batch, T* images) {
   thrust::transform(
-      thrust::counting_iterator<std::ptrdiff_t>(0),
+      detail::step_policy(), thrust::counting_iterator<std::ptrdiff_t>(0),
       thrust::counting_iterator<std::ptrdiff_t>(detail::Windows<Geometry>::image_size * batch),
       thrust::device_pointer_cast(images), detail::Fold<Geometry, T>{columns.data()});
 }

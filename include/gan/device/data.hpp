@@ -6,6 +6,7 @@
 #include <gan/core/config.hpp>
 #include <gan/core/error.hpp>
 #include <gan/device/buffer.hpp>
+#include <gan/device/policy.hpp>
 #include <gan/device/temporary_memory.hpp>
 
 #include <thrust/execution_policy.h>
@@ -57,7 +58,7 @@ void gather_columns(const Matrix<T>& samples, const std::uint64_t* order, std::p
     throw std::invalid_argument(
         message("gan::device::gather_columns: expected at least one sample, got ", count));
   batch.resize(samples.rows(), count);
-  thrust::transform(thrust::counting_iterator<std::ptrdiff_t>(0),
+  thrust::transform(detail::step_policy(), thrust::counting_iterator<std::ptrdiff_t>(0),
                     thrust::counting_iterator<std::ptrdiff_t>(batch.size()), batch.begin(),
                     detail::GatherColumn<T>{samples.data(), order, samples.rows(), first});
 }

@@ -5,6 +5,7 @@
 
 #include <gan/core/config.hpp>
 #include <gan/device/buffer.hpp>
+#include <gan/device/policy.hpp>
 #include <gan/layers/elementwise.hpp>
 
 #include <thrust/for_each.h>
@@ -58,7 +59,8 @@ struct AddRowSum {
 template <typename Function, typename T>
 void apply_activation(const Function& function, const Matrix<T>& in, Matrix<T>& out) {
   if (&out != &in) out.resize(in.rows(), in.cols());
-  thrust::transform(in.begin(), in.end(), out.begin(), detail::ValueOf<Function, T>{function});
+  thrust::transform(detail::step_policy(), in.begin(), in.end(), out.begin(),
+                    detail::ValueOf<Function, T>{function});
 }
 
 /// grad_in = grad_out * f'(x), value by value, from the activation's output y = f(x).
@@ -69,8 +71,8 @@ void activation_gradient(const Function& function, const Matrix<T>& out, const M
                          Matrix<T>& grad_in) {
   detail::check_gradient("activation_gradient", grad_out, out.rows(), out.cols());
   if (&grad_in != &grad_out) grad_in.resize(out.rows(), out.cols());
-  thrust::transform(out.begin(), out.end(), grad_out.begin(), grad_in.begin(),
-                    detail::GradientOf<Function, T>{function});
+  thrust::transform(detail::step_policy(), out.begin(), out.end(), grad_out.begin(),
+                    grad_in.begin(), detail::GradientOf<Function, T>{function});
 }
 
 /// Adds column[r] to every value of row r: a bias added to each sample of a batch, or to
@@ -78,7 +80,7 @@ void activation_gradient(const Function& function, const Matrix<T>& out, const M
 /// `column` is a device address of matrix.rows values.
 template <typename T>
 void add_to_each_column(MatrixView<T> matrix, const T* column) {
-  thrust::for_each(thrust::counting_iterator<std::ptrdiff_t>(0),
+  thrust::for_each(detail::step_policy(), thrust::counting_iterator<std::ptrdiff_t>(0),
                    thrust::counting_iterator<std::ptrdiff_t>(matrix.size()),
                    detail::AddToColumns<T>{matrix.data, column, matrix.rows});
 }
@@ -87,7 +89,7 @@ void add_to_each_column(MatrixView<T> matrix, const T* column) {
 /// `sums` is a device address of matrix.rows values.
 template <typename T>
 void add_row_sums(ConstMatrixView<T> matrix, T* sums) {
-  thrust::for_each(thrust::counting_iterator<std::ptrdiff_t>(0),
+  thrust::for_each(detail::step_policy(), thrust::counting_iterator<std::ptrdiff_t>(0),
                    thrust::counting_iterator<std::ptrdiff_t>(matrix.rows),
                    detail::AddRowSum<T>{matrix.data, sums, matrix.rows, matrix.cols});
 }

@@ -36,7 +36,7 @@ inline void require_gpu() {
   const cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess)
     throw DeviceError(message(
-        "gan::device: expected a CUDA GPU, got none the CUDA runtime can "
+        "gan::device: expected a CUDA GPU, got none that the CUDA runtime can "
         "use (cudaGetDeviceCount: ",
         cudaGetErrorName(status), ", ", cudaGetErrorString(status), "); train on the CPU instead"));
   if (count == 0)

@@ -4,6 +4,7 @@
 
 #include <gan/core/config.hpp>
 #include <gan/device/buffer.hpp>
+#include <gan/device/policy.hpp>
 #include <gan/device/temporary_memory.hpp>
 
 #include <thrust/execution_policy.h>
@@ -55,7 +56,7 @@ template <typename Term, typename T>
 double mean_over_logits(const Matrix<T>& logits, Matrix<T>& gradient) {
   gradient.resize(logits.rows(), logits.cols());
   const double count = static_cast<double>(logits.size());
-  thrust::transform(logits.begin(), logits.end(), gradient.begin(),
+  thrust::transform(detail::step_policy(), logits.begin(), logits.end(), gradient.begin(),
                     detail::TermGradient<Term, T>{count});
   return detail::sum_over(logits.size(), detail::TermLoss<Term, T>{logits.data()}) / count;
 }

@@ -5,6 +5,7 @@
 #include <gan/core/random.hpp>
 #include <gan/device/buffer.hpp>
 #include <gan/device/config.hpp>
+#include <gan/device/policy.hpp>
 
 #include <thrust/iterator/counting_iterator.h>
 #include <thrust/transform.h>
@@ -46,7 +47,7 @@ template <typename T, bool Normal>
 void fill_from_stream(Matrix<T>& values, Rng& rng, double low, double width) {
   const Rng::State state = rng.state();
   const auto count = static_cast<std::uint64_t>(values.size());
-  thrust::transform(thrust::counting_iterator<std::uint64_t>(0),
+  thrust::transform(detail::step_policy(), thrust::counting_iterator<std::uint64_t>(0),
                     thrust::counting_iterator<std::uint64_t>(count), values.begin(),
                     StreamDraw<T, Normal>{state.seed, state.position, low, width});
   rng.restore({state.seed, state.position + count * (Normal ? 4 : 2)});

@@ -4,6 +4,7 @@
 
 #include <gan/core/config.hpp>
 #include <gan/device/buffer.hpp>
+#include <gan/device/policy.hpp>
 #include <gan/optim/sgd.hpp>
 
 #include <thrust/for_each.h>
@@ -34,7 +35,7 @@ struct SgdStep {
 template <typename T>
 void sgd_update(VectorView<T> parameters, VectorView<const T> gradients, Buffer<T>& velocity,
                 const SgdUpdate<T>& rule) {
-  thrust::for_each(thrust::counting_iterator<std::ptrdiff_t>(0),
+  thrust::for_each(detail::step_policy(), thrust::counting_iterator<std::ptrdiff_t>(0),
                    thrust::counting_iterator<std::ptrdiff_t>(parameters.size),
                    detail::SgdStep<T>{parameters.data, gradients.data, velocity.data(), rule});
 }
