@@ -26,6 +26,7 @@
 #include <gan/losses/least_squares.hpp>
 #include <gan/losses/minimax.hpp>
 #include <gan/losses/non_saturating.hpp>
+#include <gan/metrics/class_scores.hpp>
 #include <gan/metrics/frechet.hpp>
 #include <gan/nn/mode.hpp>
 #include <gan/nn/network.hpp>
