@@ -12,6 +12,7 @@
 #include <thrust/device_vector.h>
 #include <thrust/fill.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <limits>
 #include <new>
@@ -58,9 +59,11 @@ class Buffer {
   /// allocate up to twice what is asked).
   /// @throws DeviceError when device memory runs out, or there is no GPU to allocate on
   void resize(std::size_t size) {
-    if (size > values_.max_size())
-      throw DeviceError(message("gan::device::Buffer::resize: expected at most ",
-                                values_.max_size(), " values, got ", size));
+    if (size > values_.max_size() || size > std::numeric_limits<std::size_t>::max() / sizeof(T))
+      throw DeviceError(
+          message("gan::device::Buffer::resize: expected at most ",
+                  std::min(values_.max_size(), std::numeric_limits<std::size_t>::max() / sizeof(T)),
+                  " values, got ", size));
     try {
       if (size > values_.capacity()) values_.reserve(size);
       values_.resize(size);

@@ -21,8 +21,9 @@ namespace gan::device::detail {
 /// Thrust's CPU systems ask for nothing; the allocator then holds nothing.
 ///
 /// One per host thread (temporary_memory()), since the blocks are handed out without locks.
-/// The blocks are never freed: at program exit the CUDA runtime may already be gone, and a
-/// failed free in a destructor would end the program; the operating system takes them back.
+/// The blocks are freed when the thread ends. A thread's objects are destroyed before the
+/// program's static ones, the CUDA runtime's among them, so the runtime is still there; a free
+/// that fails all the same is ignored rather than allowed to end the program.
 class TemporaryMemory {
  public:
   using value_type = char;
@@ -30,6 +31,14 @@ class TemporaryMemory {
   TemporaryMemory() = default;
   TemporaryMemory(const TemporaryMemory&) = delete;
   TemporaryMemory& operator=(const TemporaryMemory&) = delete;
+  ~TemporaryMemory() {
+    for (const Block& block : blocks_) {
+      try {
+        thrust::free(thrust::device, block.address);
+      } catch (...) {  // nothing to do about it at the end of a thread
+      }
+    }
+  }
 
   /// @throws DeviceError when device memory runs out
   char* allocate(std::ptrdiff_t bytes) {
