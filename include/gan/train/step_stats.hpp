@@ -4,8 +4,32 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <optional>
 
 namespace gan {
+
+/// A measurement of sample quality, taken on a schedule rather than every step (see
+/// AlternatingTrainer::evaluate_every). Lower Fréchet distance is better; unlike the losses it
+/// trends steadily as the generator improves. The distance depends on how many samples it was
+/// computed from (its expected value falls as the counts grow; docs/metrics.md), so the counts
+/// always travel with it.
+struct Quality {
+  /// Fréchet distance between feature statistics of generated and real samples.
+  double frechet_distance = std::numeric_limits<double>::quiet_NaN();
+  /// Generated samples the distance was computed from.
+  std::size_t sample_count = 0;
+  /// Real samples the reference statistics were computed from.
+  std::size_t reference_count = 0;
+  /// Inception-Score analogue from the feature network's class probabilities (higher is
+  /// better); NaN when the evaluator gives no class probabilities.
+  double inception_score = std::numeric_limits<double>::quiet_NaN();
+  /// Entropy of the predicted-class histogram over log(classes), in [0, 1]: near 1 when every
+  /// class is drawn equally often, low under mode collapse; NaN without class probabilities.
+  double class_entropy = std::numeric_limits<double>::quiet_NaN();
+  /// Wall-clock time the evaluation took, in seconds (not counted in StepStats::seconds).
+  double seconds = 0;
+};
 
 /// The statistics of one generator step and the discriminator steps before it.
 ///
@@ -30,6 +54,8 @@ struct StepStats {
   std::size_t discriminator_steps = 0;
   /// Wall-clock time of the whole step, in seconds.
   double seconds = 0;
+  /// Set on the steps where a quality evaluation ran (AlternatingTrainer::evaluate_every).
+  std::optional<Quality> quality;
 };
 
 }  // namespace gan
