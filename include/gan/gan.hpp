@@ -28,6 +28,7 @@
 #include <gan/losses/non_saturating.hpp>
 #include <gan/metrics/class_scores.hpp>
 #include <gan/metrics/frechet.hpp>
+#include <gan/metrics/quality.hpp>
 #include <gan/nn/mode.hpp>
 #include <gan/nn/network.hpp>
 #include <gan/nn/sequential.hpp>

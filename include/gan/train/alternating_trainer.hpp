@@ -15,6 +15,7 @@
 #include <gan/optim/adam.hpp>
 #include <gan/train/step_stats.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <concepts>
@@ -222,6 +223,7 @@ class AlternatingTrainer {
     });
     ++steps_;
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (evaluation_ && steps_ % evaluation_->every == 0) stats.quality = evaluate_quality();
     last_stats_ = stats;
     for (const Observer& observer : observers_) observer(stats);
     return stats;
@@ -238,6 +240,58 @@ class AlternatingTrainer {
 
   /// Calls `observer` with the statistics of every later step.
   void add_observer(Observer observer) { observers_.push_back(std::move(observer)); }
+
+  /// What evaluate_every() calls: scores generated samples, [sample_size, n], on the host
+  /// (a gan::metrics::QualityEvaluator's evaluate(), for one).
+  using QualityFunction = std::function<Quality(const Matrix<Scalar>& samples)>;
+
+  /// From now on, measures sample quality on the steps whose count is a multiple of `every`
+  /// (so that a resumed run measures at the same steps as an unbroken one): generates
+  /// `sample_count` samples with generate_averaged(), hands them to `evaluate`, and puts its
+  /// result in that step's StepStats::quality before the observers see it. The noise is drawn
+  /// once, here, from Rng(noise_seed), and reused by every evaluation, so that successive
+  /// values differ only by what the generator learned; training's own random stream is not
+  /// touched. An evaluation costs a generator pass over the samples plus `evaluate`; its time
+  /// is Quality::seconds, outside StepStats::seconds.
+  /// @throws std::invalid_argument for `every` of 0, fewer than 2 samples or no function
+  void evaluate_every(std::uint64_t every, std::size_t sample_count, QualityFunction evaluate,
+                      std::uint64_t noise_seed) {
+    if (every == 0)
+      throw std::invalid_argument(
+          "AlternatingTrainer::evaluate_every: expected an interval of at least 1 step, got 0");
+    if (sample_count < 2)
+      throw std::invalid_argument(message(
+          "AlternatingTrainer::evaluate_every: expected at least 2 samples, got ", sample_count));
+    if (!evaluate)
+      throw std::invalid_argument(
+          "AlternatingTrainer::evaluate_every: expected a quality function, got none");
+    Evaluation evaluation{every, sample_count, std::move(evaluate), {}};
+    // Generated in chunks, so that a large sample count needs no batch of its size.
+    Rng rng(noise_seed);
+    for (std::size_t done = 0; done < sample_count; done += kEvaluationChunk)
+      evaluation.noise.push_back(draw_noise(std::min(kEvaluationChunk, sample_count - done), rng));
+    evaluation_ = std::move(evaluation);
+  }
+
+  /// Measures sample quality now, as evaluate_every() set up.
+  /// @throws std::logic_error if evaluate_every() was never called
+  Quality evaluate_quality() {
+    if (!evaluation_)
+      throw std::logic_error(
+          "AlternatingTrainer::evaluate_quality: call evaluate_every() first, to say how");
+    const auto start = std::chrono::steady_clock::now();
+    Matrix<Scalar> samples(static_cast<Eigen::Index>(sample_size),
+                           static_cast<Eigen::Index>(evaluation_->sample_count));
+    Eigen::Index column = 0;
+    for (const Batch& noise : evaluation_->noise) {
+      samples.middleCols(column, noise.cols()) = backend::matrix_to_host(generate_averaged(noise));
+      column += noise.cols();
+    }
+    Quality quality = evaluation_->evaluate(samples);
+    quality.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return quality;
+  }
 
   /// `count` noise vectors from the prior, [latent_size, count], drawn from `rng` (not from the
   /// trainer's own stream, so sampling never changes the course of training).
@@ -556,6 +610,16 @@ class AlternatingTrainer {
   std::uint64_t steps_ = 0;
   StepStats last_stats_;
   std::vector<Observer> observers_;
+
+  // The quality schedule of evaluate_every(), when set.
+  static constexpr std::size_t kEvaluationChunk = 500;
+  struct Evaluation {
+    std::uint64_t every;
+    std::size_t sample_count;
+    QualityFunction evaluate;
+    std::vector<Batch> noise;  // the fixed noise, in chunks of up to kEvaluationChunk
+  };
+  std::optional<Evaluation> evaluation_;
 
   // Buffers reused from step to step, so that training allocates only when the batch size
   // changes.

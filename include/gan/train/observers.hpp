@@ -5,6 +5,7 @@
 #include <gan/core/error.hpp>
 #include <gan/train/step_stats.hpp>
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -37,6 +38,7 @@ class ProgressPrinter {
   void operator()(const StepStats& stats) {
     images_ += static_cast<double>(stats.batch_size * stats.discriminator_steps);
     seconds_ += stats.seconds;
+    if (stats.quality) print_quality(stats);
     if (stats.step % every_ != 0) return;
     char line[256];
     std::snprintf(line, sizeof line,
@@ -54,6 +56,30 @@ class ProgressPrinter {
   }
 
  private:
+  // A measured step gets a line of its own, whatever the interval:
+  //   epoch 3/60  step 468  quality: FD 41.32 (2000 generated vs 2000 real)  IS 6.41
+  //   class entropy 0.981  (0.35 s)
+  void print_quality(const StepStats& stats) const {
+    const Quality& quality = *stats.quality;
+    char line[256];
+    int length =
+        std::snprintf(line, sizeof line, "step %llu  quality: FD %.4g (%zu generated vs %zu real)",
+                      static_cast<unsigned long long>(stats.step), quality.frechet_distance,
+                      quality.sample_count, quality.reference_count);
+    if (!std::isnan(quality.inception_score) && length > 0 && length < int(sizeof line))
+      length += std::snprintf(line + length, sizeof line - std::size_t(length),
+                              "  IS %.3f  class entropy %.3f", quality.inception_score,
+                              quality.class_entropy);
+    if (length > 0 && length < int(sizeof line))
+      std::snprintf(line + length, sizeof line - std::size_t(length), "  (%.2f s)",
+                    quality.seconds);
+    if (context_) {
+      const std::string prefix = context_();
+      if (!prefix.empty()) *out_ << prefix << "  ";
+    }
+    *out_ << line << '\n' << std::flush;
+  }
+
   std::ostream* out_;
   std::uint64_t every_;
   std::function<std::string()> context_;
@@ -62,26 +88,50 @@ class ProgressPrinter {
 };
 
 /// Appends every step's statistics to a CSV stream, one row per step, after a header row:
-///   step,discriminator_loss,generator_loss,real_score,fake_score,batch_size,seconds
+///   step,discriminator_loss,generator_loss,real_score,fake_score,batch_size,seconds,
+///   frechet_distance,quality_samples,quality_reference,inception_score,class_entropy
+/// The last five columns are filled on the steps that measured quality
+/// (AlternatingTrainer::evaluate_every) and empty on the others; a score the evaluation did
+/// not give (no class probabilities) is empty too.
 class CsvLogger {
  public:
+  static constexpr const char* kHeader =
+      "step,discriminator_loss,generator_loss,real_score,fake_score,batch_size,seconds,"
+      "frechet_distance,quality_samples,quality_reference,inception_score,class_entropy";
+
   /// @param write_header false when appending to a log that already has its header (a resumed
   ///                     run)
   explicit CsvLogger(std::ostream& out, bool write_header = true) : out_(&out) {
-    if (write_header)
-      *out_ << "step,discriminator_loss,generator_loss,real_score,fake_score,batch_size,seconds\n";
+    if (write_header) *out_ << kHeader << '\n';
   }
 
   void operator()(const StepStats& stats) {
-    char row[256];
-    std::snprintf(row, sizeof row, "%llu,%.9g,%.9g,%.9g,%.9g,%zu,%.6g\n",
-                  static_cast<unsigned long long>(stats.step), stats.discriminator_loss,
-                  stats.generator_loss, stats.real_score, stats.fake_score, stats.batch_size,
-                  stats.seconds);
-    *out_ << row;
+    char row[384];
+    int length = std::snprintf(row, sizeof row, "%llu,%.9g,%.9g,%.9g,%.9g,%zu,%.6g,",
+                               static_cast<unsigned long long>(stats.step),
+                               stats.discriminator_loss, stats.generator_loss, stats.real_score,
+                               stats.fake_score, stats.batch_size, stats.seconds);
+    if (stats.quality) {
+      const Quality& quality = *stats.quality;
+      std::snprintf(row + length, sizeof row - std::size_t(length), "%.9g,%zu,%zu,%s,%s",
+                    quality.frechet_distance, quality.sample_count, quality.reference_count,
+                    optional_number(quality.inception_score).c_str(),
+                    optional_number(quality.class_entropy).c_str());
+    } else {
+      std::snprintf(row + length, sizeof row - std::size_t(length), ",,,,");
+    }
+    *out_ << row << '\n';
   }
 
  private:
+  // A number, or nothing for NaN (a score that was not computed).
+  static std::string optional_number(double value) {
+    if (std::isnan(value)) return {};
+    char text[32];
+    std::snprintf(text, sizeof text, "%.9g", value);
+    return text;
+  }
+
   std::ostream* out_;
 };
 
