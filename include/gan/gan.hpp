@@ -37,4 +37,5 @@
 #include <gan/optim/sgd.hpp>
 #include <gan/train/alternating_trainer.hpp>
 #include <gan/train/observers.hpp>
+#include <gan/train/progress_bar.hpp>
 #include <gan/train/step_stats.hpp>
