@@ -46,6 +46,7 @@ struct Options {
   int threads = 0;             // 0: OpenMP's default (OMP_NUM_THREADS, else every core)
   std::string device = "cpu";  // or the build's device (program.hpp, check_device())
   std::uint64_t log_every = 50;
+  std::string progress_bar = "auto";  // on, off, or auto: on when standard output is a terminal
   /// The flags the command line gave, so that a resumed run knows which settings to take from
   /// its checkpoint (those left out) and which were changed on purpose.
   std::set<std::string, std::less<>> given;
@@ -106,6 +107,8 @@ Training:
                       DEVICES.
                       A checkpoint written on either device loads on the other.
   --log-every N       print a progress line every N steps (default 50)
+  --progress-bar WHEN a bar with the time left, redrawn in place below the progress lines:
+                      auto (default: when standard output is a terminal), on or off
   --resume FILE       continue from a checkpoint written by this program; the run goes on
                       exactly as if it had never stopped
 Sampling:
@@ -146,8 +149,8 @@ inline Options parse_options(int argc, const char* const* argv, const ProgramDef
   options.help = read_flags(
       argc, argv,
       {"--data", "--out", "--epochs", "--batch-size", "--seed", "--loss", "--k", "--g-lr", "--d-lr",
-       "--g-average", "--threads", "--device", "--log-every", "--resume", "--samples",
-       "--samples-out"},
+       "--g-average", "--threads", "--device", "--log-every", "--progress-bar", "--resume",
+       "--samples", "--samples-out"},
       [&](std::string_view flag, std::string_view value) {
         options.given.emplace(flag);
         if (flag == "--data")
@@ -176,6 +179,8 @@ inline Options parse_options(int argc, const char* const* argv, const ProgramDef
           options.device = value;
         else if (flag == "--log-every")
           options.log_every = parse_integer<std::uint64_t>(flag, value, 1);
+        else if (flag == "--progress-bar")
+          options.progress_bar = value;
         else if (flag == "--resume")
           options.resume = value;
         else if (flag == "--samples")
@@ -189,6 +194,10 @@ inline Options parse_options(int argc, const char* const* argv, const ProgramDef
       *options.loss != "least-squares")
     throw UsageError("--loss: expected non-saturating, minimax or least-squares, got '" +
                      *options.loss + "'");
+  if (options.progress_bar != "auto" && options.progress_bar != "on" &&
+      options.progress_bar != "off")
+    throw UsageError("--progress-bar: expected auto, on or off, got '" + options.progress_bar +
+                     "'");
   if ((options.samples > 0) != options.samples_out.has_value())
     throw UsageError("--samples and --samples-out: expected both or neither, got only " +
                      std::string(options.samples > 0 ? "--samples" : "--samples-out"));

@@ -511,6 +511,14 @@ inline Interrupted interrupted_training(int signal, std::uint64_t step, std::uin
                      checkpoint);
 }
 
+/// Whether to draw a progress bar: --progress-bar on, or auto with standard output a terminal
+/// that understands the bar's erase sequence.
+inline bool shows_progress_bar(const Options& options) {
+  if (options.progress_bar != "auto") return options.progress_bar == "on";
+  const char* term = std::getenv("TERM");
+  return ::isatty(STDOUT_FILENO) == 1 && !(term != nullptr && std::string_view(term) == "dumb");
+}
+
 /// Trains until options.epochs epochs are complete, or until SIGINT or SIGTERM stops the run
 /// between two steps (see interrupt.hpp). Status lines end with std::endl, so that a log file
 /// or a pipe sees each one as it happens.
@@ -562,7 +570,15 @@ void train(Trainer& trainer, const Options& options, RunState& state) {
     if (++at.batch == data.batches_per_epoch()) at = {at.epoch + 1, 0};
     return batch;
   };
+  // Drawn below the progress lines, counting batches so that k and resuming do not matter.
+  std::optional<gan::ProgressBar> bar;
+  if (shows_progress_bar(options)) bar.emplace(std::cout);
+  const auto batches_done = [&] { return at.epoch * data.batches_per_epoch() + at.batch; };
+  const std::uint64_t batches_in_run = options.epochs * data.batches_per_epoch();
   while (at.epoch < options.epochs) {
+    if (bar)
+      bar->update(batches_done(), batches_in_run,
+                  gan::message("epoch ", at.epoch + 1, "/", options.epochs));
     if (const int signal = InterruptFlag::received()) {
       if (trainer.steps() != checkpoint_steps) save();  // mid-epoch: the position is saved
       throw interrupted_training(signal, trainer.steps(), epoch_of_last_batch + 1, options,

@@ -284,6 +284,24 @@ case "$case_name" in
       --threads 1 --log-every 10)" || fail "training failed"
     grep -q "^epoch 1/2  step 10  d_loss" <<<"$output" || fail "step 10 not shown in epoch 1: $output"
     grep -q "^epoch 2/2  step 20  d_loss" <<<"$output" || fail "step 20 not shown in epoch 2: $output" ;;
+  progress_bar_draws_only_when_asked_or_on_a_terminal)
+    make_data "$work/data"
+    # Standard output is a pipe here: no bar unless asked for.
+    output="$("$program" --data "$work/data" --out "$work/piped" --epochs 1 --batch-size 10 \
+      --threads 1 --log-every 5)" || fail "training failed"
+    [[ $output != *$'\r'* ]] || fail "expected no bar in a pipe, got: $output"
+    output="$("$program" --data "$work/data" --out "$work/asked" --epochs 2 --batch-size 10 \
+      --threads 1 --log-every 5 --progress-bar on)" || fail "training with the bar failed"
+    grep -q $'\repoch 2/2 \\[##########----------\\]  50%  .* elapsed  ETA ' <<<"$output" ||
+      fail "expected the bar at 50% with an ETA, got: $output"
+    # Each progress line starts on a line of its own: the bar is erased before it.
+    grep -q $'\r\e\\[Kepoch 1/2  step 5  d_loss' <<<"$output" ||
+      fail "expected the bar erased before a progress line, got: $output"
+    cmp -s <(cut -d, -f1-6 "$work/piped/log.csv") <(head -n 11 "$work/asked/log.csv" | cut -d, -f1-6) ||
+      fail "the bar changed the training"
+    expected_status=2 expected_message="--progress-bar: expected auto, on or off, got 'sometimes'"
+    expect_failure --data "$work/data" --out "$work/out" --progress-bar sometimes
+    expect_no_output_folder ;;
   new_run_over_a_previous_one_is_refused)
     train_one_epoch
     cp "$work/run/checkpoint.gan" "$work/before.gan"
