@@ -11,6 +11,7 @@
 #include <gan/data/idx.hpp>
 #include <gan/data/mnist.hpp>
 #include <gan/data/png.hpp>
+#include <gan/data/png_reader.hpp>
 #include <gan/io/checkpoint.hpp>
 #include <gan/layers/batch_norm.hpp>
 #include <gan/layers/bias.hpp>
