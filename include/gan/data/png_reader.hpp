@@ -59,8 +59,9 @@ inline constexpr std::uint64_t kMaxPngFileBytes = std::uint64_t{1} << 30;
 /// Every check is made before the data it guards is used: the signature; each chunk's length
 /// against the file and its CRC-32; IHDR first and 13 bytes long, with sizes 1 to 2^31 - 1
 /// whose product is at most kMaxPngPixels; consecutive IDAT chunks, at least one; IEND last
-/// and empty, with nothing after it; a zlib stream that decompresses to exactly
-/// height * (1 + row bytes) bytes; and filter types 0 to 4.
+/// and empty, with nothing after it; enough IDAT data to inflate to the image's size at
+/// deflate's largest ratio (1032:1), checked before that size is allocated; a zlib stream
+/// that decompresses to exactly height * (1 + row bytes) bytes; and filter types 0 to 4.
 ///
 /// @param path the file to read
 /// @return the image, its source set to path
@@ -112,6 +113,9 @@ namespace detail {
 
 inline constexpr const char* kReadPng = "data::read_png";
 inline constexpr const char* kSplitGrid = "data::split_image_grid";
+
+/// The most bytes one compressed byte can inflate to: 258 bytes from a 2-bit match.
+inline constexpr std::size_t kMaxDeflateRatio = 1032;
 
 inline std::uint32_t read_u32_be(const std::uint8_t* bytes) {
   return (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) |
@@ -311,6 +315,15 @@ inline PngChunks read_png_chunks(const std::filesystem::path& path,
 inline std::vector<std::uint8_t> inflate_png_data(const std::filesystem::path& path,
                                                   std::span<const std::uint8_t> compressed,
                                                   std::size_t expected) {
+  // Deflate codes at most 258 bytes in 2 bits, so a hostile header cannot make a few bytes of
+  // IDAT allocate the buffer of a huge image.
+  const std::size_t least = (expected - 1) / kMaxDeflateRatio + 1;
+  if (compressed.size() < least)
+    fail_file(kReadPng, path,
+              message("IDAT data of at least ", least,
+                      " bytes for an image that inflates to ", expected,
+                      " bytes (deflate's ratio is at most ", kMaxDeflateRatio, ":1)"),
+              message(compressed.size(), " bytes"));
   std::vector<std::uint8_t> out(expected);
   z_stream stream{};
   if (::inflateInit(&stream) != Z_OK)

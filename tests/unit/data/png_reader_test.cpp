@@ -327,6 +327,10 @@ BOOST_AUTO_TEST_CASE(a_huge_declared_size_is_refused_before_allocating) {
   files.check_refused(join({signature(), ihdr(8192, 8193, 8, 0), chunk("IDAT", deflate({0})),
                             chunk("IEND", {})}),
                       {"8192 x 8193 = 67117056 pixels"});
+  // Under the cap, but 64 MB of pixels cannot come from 11 bytes of deflate data.
+  files.check_refused(join({signature(), ihdr(8000, 8000, 8, 0), chunk("IDAT", deflate({0, 0})),
+                            chunk("IEND", {})}),
+                      {"IDAT data of at least 62024 bytes", "inflates to 64008000", "got 10 bytes"});
 }
 
 BOOST_AUTO_TEST_CASE(bad_image_data_is_refused) {
