@@ -52,9 +52,11 @@ inline constexpr std::uint64_t kMaxPngFileBytes = std::uint64_t{1} << 30;
 ///   unchanged;
 /// - alpha is ignored: the colour channels are read as if every pixel were opaque (no
 ///   compositing on a background, which would make the result depend on an arbitrary choice);
-/// - 16-bit samples are scaled to 8 bits with rounding, v * 255 / 65535, so k * 257 maps to k.
+/// - 16-bit gray (or luma, computed at 16 bits) is scaled to 8 bits with rounding,
+///   v * 255 / 65535, so k * 257 maps to k.
 /// Ancillary chunks (gAMA, tRNS, text, ...) are skipped after their CRC is checked, so no
-/// gamma or transparency is applied. A suggested palette (PLTE) in an RGB image is ignored.
+/// gamma or transparency is applied. A suggested palette (PLTE) in an RGB or RGBA image is
+/// ignored; one in a gray image is refused, as the PNG specification forbids it.
 ///
 /// Every check is made before the data it guards is used: the signature; each chunk's length
 /// against the file and its CRC-32; IHDR first and 13 bytes long, with sizes 1 to 2^31 - 1
@@ -81,11 +83,13 @@ GrayImage read_png(const std::filesystem::path& path);
 ///
 /// Tiles are read left to right, top to bottom. write_image_grid leaves empty slots (black)
 /// only at the end of the last row, and only when the grid has two rows or more, since it
-/// never uses more columns than images; so in a grid of two rows or more, all-black tiles
-/// at the end of the last row are dropped as empty slots, though the first tile of that row is
-/// always kept. An all-black image anywhere else (an earlier row, a single-row grid, or before
-/// a non-black tile in the last row) is kept. An all-black image that was written last in a
-/// row that it does not start cannot be told from an empty slot, and is dropped.
+/// never uses more columns than images. So in a grid of two rows or more, the all-black tiles
+/// that end the last row are dropped as empty slots, except the row's first tile, which is
+/// always an image. Every other all-black tile is kept: in an earlier row, in a single-row
+/// grid, first in the last row, or followed by a tile that is not all black.
+///
+/// @note Limitation: all-black images written at the end of the last row, after its first
+///   tile, cannot be told from empty slots and are dropped.
 ///
 /// Pixels map back to [-1, 1] as byte / 127.5 - 1, the inverse of to_byte (0 -> -1,
 /// 255 -> 1), so to_byte of a value read back gives the byte written.
@@ -94,8 +98,10 @@ GrayImage read_png(const std::filesystem::path& path);
 /// @param grid an image read by read_png; its source is named in errors
 /// @param image_height, image_width the size of one tile in pixels, each at least 1
 /// @return [image_height * image_width, n], one row-major tile per column
-/// @throws std::invalid_argument when image_height or image_width is 0
-/// @throws DataError naming the file when the grid's size does not fit the layout (the message
+/// @throws std::invalid_argument when image_height or image_width is 0, or grid.pixels does
+///   not hold grid.width * grid.height bytes
+/// @throws DataError naming the file (grid.source) when the grid's size does not fit the layout
+/// (the message
 ///   gives the formula and the size found) or a border pixel is not black
 template <typename Scalar = float>
 Matrix<Scalar> split_image_grid(const GrayImage& grid, std::size_t image_height,
@@ -155,8 +161,7 @@ inline std::vector<std::uint8_t> read_png_file(const std::filesystem::path& path
   std::error_code error;
   const auto status = std::filesystem::status(path, error);
   if (!std::filesystem::exists(status)) fail_file(kReadPng, path, "a PNG file", "no such file");
-  if (std::filesystem::is_directory(status))
-    fail_file(kReadPng, path, "a PNG file", "a directory");
+  if (std::filesystem::is_directory(status)) fail_file(kReadPng, path, "a PNG file", "a directory");
   const std::uint64_t size = std::filesystem::file_size(path, error);
   if (error) fail_file(kReadPng, path, "a readable file", error.message());
   if (size > kMaxPngFileBytes)
@@ -210,8 +215,7 @@ inline PngHeader parse_png_header(const std::filesystem::path& path,
   const std::uint32_t width = read_u32_be(&data[0]);
   const std::uint32_t height = read_u32_be(&data[4]);
   if (width == 0 || height == 0 || width > 0x7fffffffu || height > 0x7fffffffu)
-    fail_file(kReadPng, path, "width and height in 1 to 2^31 - 1",
-              message(width, " x ", height));
+    fail_file(kReadPng, path, "width and height in 1 to 2^31 - 1", message(width, " x ", height));
   // Both are below 2^31, so the product cannot overflow 64 bits.
   if (std::uint64_t{width} * height > kMaxPngPixels)
     fail_file(kReadPng, path, message("at most ", kMaxPngPixels, " pixels (kMaxPngPixels)"),
@@ -320,9 +324,8 @@ inline std::vector<std::uint8_t> inflate_png_data(const std::filesystem::path& p
   const std::size_t least = (expected - 1) / kMaxDeflateRatio + 1;
   if (compressed.size() < least)
     fail_file(kReadPng, path,
-              message("IDAT data of at least ", least,
-                      " bytes for an image that inflates to ", expected,
-                      " bytes (deflate's ratio is at most ", kMaxDeflateRatio, ":1)"),
+              message("IDAT data of at least ", least, " bytes for an image that inflates to ",
+                      expected, " bytes (deflate's ratio is at most ", kMaxDeflateRatio, ":1)"),
               message(compressed.size(), " bytes"));
   std::vector<std::uint8_t> out(expected);
   z_stream stream{};
@@ -350,8 +353,7 @@ inline std::vector<std::uint8_t> inflate_png_data(const std::filesystem::path& p
   if (status == Z_DATA_ERROR || status == Z_NEED_DICT || status == Z_MEM_ERROR ||
       status == Z_STREAM_ERROR)
     fail_file(kReadPng, path, what, message("a corrupt zlib stream (zlib: ", reason, ")"));
-  if (produced > expected)
-    fail_file(kReadPng, path, what, "more decompressed data than that");
+  if (produced > expected) fail_file(kReadPng, path, what, "more decompressed data than that");
   if (status != Z_STREAM_END)
     fail_file(kReadPng, path, what,
               message("a zlib stream that is cut short after ", produced, " bytes"));
@@ -409,8 +411,7 @@ inline void unfilter_png_rows(const std::filesystem::path& path, const PngHeader
 }
 
 /// Sample c of the pixel at `pixel`, at the image's depth (big-endian when 16-bit).
-inline std::uint32_t png_sample(const PngHeader& header, const std::uint8_t* pixel,
-                                std::size_t c) {
+inline std::uint32_t png_sample(const PngHeader& header, const std::uint8_t* pixel, std::size_t c) {
   if (header.bit_depth == 8) return pixel[c];
   return (std::uint32_t{pixel[2 * c]} << 8) | pixel[2 * c + 1];
 }
@@ -468,8 +469,8 @@ inline void check_grid_borders(const GrayImage& grid, std::size_t image_height,
       const std::uint8_t value = grid.pixels[y * grid.width + x];
       if (value != 0 && (is_border(y, image_height) || is_border(x, image_width)))
         fail_grid(grid,
-                  message("black (0) borders between and around ", image_height, " x ",
-                          image_width, " tiles"),
+                  message("black (0) borders between and around ", image_height, " x ", image_width,
+                          " tiles"),
                   message("border pixel (x ", x, ", y ", y, ") = ", unsigned{value},
                           ": not a grid written by write_image_grid with this tile size"));
     }
@@ -478,8 +479,8 @@ inline void check_grid_borders(const GrayImage& grid, std::size_t image_height,
 inline bool tile_is_black(const GrayImage& grid, std::size_t left, std::size_t top,
                           std::size_t image_height, std::size_t image_width) {
   for (std::size_t y = 0; y < image_height; ++y) {
-    const auto row = grid.pixels.begin() + static_cast<std::ptrdiff_t>((top + y) * grid.width +
-                                                                       left);
+    const auto row =
+        grid.pixels.begin() + static_cast<std::ptrdiff_t>((top + y) * grid.width + left);
     if (std::any_of(row, row + static_cast<std::ptrdiff_t>(image_width),
                     [](std::uint8_t v) { return v != 0; }))
       return false;
@@ -494,8 +495,8 @@ inline GrayImage read_png(const std::filesystem::path& path) {
   detail::check_png_signature(path, file);
   const detail::PngChunks chunks = detail::read_png_chunks(path, file);
   const detail::PngHeader& header = chunks.header;
-  std::vector<std::uint8_t> data = detail::inflate_png_data(
-      path, chunks.image_data, header.height * (header.row_bytes + 1));
+  std::vector<std::uint8_t> data =
+      detail::inflate_png_data(path, chunks.image_data, header.height * (header.row_bytes + 1));
   detail::unfilter_png_rows(path, header, data);
   return GrayImage{header.width, header.height, detail::png_to_gray(header, data), path};
 }
@@ -507,9 +508,9 @@ Matrix<Scalar> split_image_grid(const GrayImage& grid, std::size_t image_height,
     throw std::invalid_argument(message(detail::kSplitGrid, ": expected a tile size of at least ",
                                         "1 x 1, got ", image_height, " x ", image_width));
   if (grid.pixels.size() != grid.width * grid.height)
-    throw std::invalid_argument(message(detail::kSplitGrid, ": expected width * height = ",
-                                        grid.width, " * ", grid.height, " pixels, got ",
-                                        grid.pixels.size()));
+    throw std::invalid_argument(message(detail::kSplitGrid,
+                                        ": expected width * height = ", grid.width, " * ",
+                                        grid.height, " pixels, got ", grid.pixels.size()));
   const std::size_t columns = detail::grid_tiles(grid, "width", grid.width, image_width);
   const std::size_t rows = detail::grid_tiles(grid, "height", grid.height, image_height);
   detail::check_grid_borders(grid, image_height, image_width);

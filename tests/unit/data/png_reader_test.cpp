@@ -182,18 +182,16 @@ BOOST_AUTO_TEST_CASE(colour_becomes_bt601_luma_and_alpha_is_ignored) {
   Files files;
   // RGB: red, green, blue, white, black, and a gray stored as R = G = B.
   const Bytes rgb{255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 77, 77, 77};
-  BOOST_TEST(read_png(files.write(png(6, 1, 8, 2, rgb, 4))).pixels ==
-                 (Bytes{76, 150, 29, 255, 0, 77}),
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      read_png(files.write(png(6, 1, 8, 2, rgb, 4))).pixels == (Bytes{76, 150, 29, 255, 0, 77}),
+      boost::test_tools::per_element());
   // RGBA: the same colours, each with a different alpha, even fully transparent.
   const Bytes rgba{255, 0, 0, 0, 0, 255, 0, 128, 0, 0, 255, 255, 255, 255, 255, 0};
-  BOOST_TEST(read_png(files.write(png(4, 1, 8, 6, rgba, 1))).pixels ==
-                 (Bytes{76, 150, 29, 255}),
+  BOOST_TEST(read_png(files.write(png(4, 1, 8, 6, rgba, 1))).pixels == (Bytes{76, 150, 29, 255}),
              boost::test_tools::per_element());
   // Gray + alpha.
   const Bytes gray_alpha{100, 0, 200, 255, 7, 30};
-  BOOST_TEST(read_png(files.write(png(3, 1, 8, 4, gray_alpha, 3))).pixels ==
-                 (Bytes{100, 200, 7}),
+  BOOST_TEST(read_png(files.write(png(3, 1, 8, 4, gray_alpha, 3))).pixels == (Bytes{100, 200, 7}),
              boost::test_tools::per_element());
   // 16-bit RGB red: 0.299 * 65535 rounds to 19595, which scales to 76.
   const Bytes rgb16{0xff, 0xff, 0, 0, 0, 0};
@@ -205,9 +203,9 @@ BOOST_AUTO_TEST_CASE(sixteen_bit_gray_scales_to_eight_bits_with_rounding) {
   Files files;
   // k * 257 is exactly k; 0x0080 is 0.498 and rounds down, 0x0081 is 0.502 and rounds up.
   const Bytes raw{0x00, 0x00, 0xff, 0xff, 0x80, 0x80, 0x12, 0x12, 0x00, 0x80, 0x00, 0x81};
-  BOOST_TEST(read_png(files.write(png(6, 1, 16, 0, raw, 2))).pixels ==
-                 (Bytes{0, 255, 128, 18, 0, 1}),
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      read_png(files.write(png(6, 1, 16, 0, raw, 2))).pixels == (Bytes{0, 255, 128, 18, 0, 1}),
+      boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(idat_split_over_chunks_and_ancillary_chunks_are_read) {
@@ -284,8 +282,8 @@ BOOST_AUTO_TEST_CASE(chunk_order_is_checked) {
   files.check_refused(join({signature(), ihdr(4, 3, 8, 0), chunk("IDAT", half),
                             chunk("tEXt", {'a', 0}), chunk("IDAT", rest), chunk("IEND", {})}),
                       {"consecutive IDAT chunks"});
-  files.check_refused(join({signature(), ihdr(4, 3, 8, 0), chunk("ABCD", {}),
-                            chunk("IDAT", rows), chunk("IEND", {})}),
+  files.check_refused(join({signature(), ihdr(4, 3, 8, 0), chunk("ABCD", {}), chunk("IDAT", rows),
+                            chunk("IEND", {})}),
                       {"critical chunk 'ABCD'"});
   files.check_refused(join({signature(), ihdr(4, 3, 8, 0), chunk("PLTE", {0, 0, 0}),
                             chunk("IDAT", rows), chunk("IEND", {})}),
@@ -324,13 +322,14 @@ BOOST_AUTO_TEST_CASE(a_huge_declared_size_is_refused_before_allocating) {
                            chunk("IDAT", deflate({0})), chunk("IEND", {})});
   files.check_refused(file, {"at most 67108864 pixels", "2147483647 x 2147483647"});
   // One row past the cap.
-  files.check_refused(join({signature(), ihdr(8192, 8193, 8, 0), chunk("IDAT", deflate({0})),
-                            chunk("IEND", {})}),
-                      {"8192 x 8193 = 67117056 pixels"});
+  files.check_refused(
+      join({signature(), ihdr(8192, 8193, 8, 0), chunk("IDAT", deflate({0})), chunk("IEND", {})}),
+      {"8192 x 8193 = 67117056 pixels"});
   // Under the cap, but 64 MB of pixels cannot come from 11 bytes of deflate data.
-  files.check_refused(join({signature(), ihdr(8000, 8000, 8, 0), chunk("IDAT", deflate({0, 0})),
-                            chunk("IEND", {})}),
-                      {"IDAT data of at least 62024 bytes", "inflates to 64008000", "got 10 bytes"});
+  files.check_refused(
+      join(
+          {signature(), ihdr(8000, 8000, 8, 0), chunk("IDAT", deflate({0, 0})), chunk("IEND", {})}),
+      {"IDAT data of at least 62024 bytes", "inflates to 64008000", "got 10 bytes"});
 }
 
 BOOST_AUTO_TEST_CASE(bad_image_data_is_refused) {
@@ -372,8 +371,7 @@ namespace {
 gan::Matrix<float> sample_images(int pixels, int n) {
   gan::Matrix<float> images(pixels, n);
   for (int j = 0; j < n; ++j)
-    for (int i = 0; i < pixels; ++i)
-      images(i, j) = std::sin(0.37f * float(i + 1) * float(j + 2));
+    for (int i = 0; i < pixels; ++i) images(i, j) = std::sin(0.37f * float(i + 1) * float(j + 2));
   return images;
 }
 
@@ -449,11 +447,8 @@ BOOST_AUTO_TEST_CASE(sizes_that_do_not_fit_the_layout_are_refused) {
 
 BOOST_AUTO_TEST_CASE(a_border_that_is_not_black_is_refused) {
   const TemporaryDirectory dir;
-  GrayImage image = read_png(
-      [&] {
-        gan::data::write_image_grid(dir.path() / "g.png", sample_images(4, 2), 2, 2, 2);
-        return dir.path() / "g.png";
-      }());
+  gan::data::write_image_grid(dir.path() / "g.png", sample_images(4, 2), 2, 2, 2);
+  GrayImage image = read_png(dir.path() / "g.png");
   BOOST_REQUIRE(image.width == 10u);
   BOOST_TEST(gan::data::split_image_grid(image, 2, 2).cols() == 2);
   image.pixels[3 * image.width + 5] = 1;  // the border between the two tiles
@@ -462,8 +457,8 @@ BOOST_AUTO_TEST_CASE(a_border_that_is_not_black_is_refused) {
                            "not a grid written by write_image_grid", image.source.string()});
   // A 12 x 12 picture of a 2 x 2 grid of 4 x 4 tiles read as 1 x 1 tiles: the size fits
   // (4 * 3 = 12) but the borders land on image pixels.
-  gan::data::write_image_grid(dir.path() / "h.png", gan::Matrix<float>(gan::Matrix<float>::Ones(16, 4)),
-                              4, 4, 2);
+  const gan::Matrix<float> white = gan::Matrix<float>::Ones(16, 4);
+  gan::data::write_image_grid(dir.path() / "h.png", white, 4, 4, 2);
   check_throws<DataError>([&] { gan::data::split_image_grid(dir.path() / "h.png", 1, 1); },
                           {"not a grid written by write_image_grid"});
 }
