@@ -507,7 +507,10 @@ Matrix<Scalar> split_image_grid(const GrayImage& grid, std::size_t image_height,
   if (image_height == 0 || image_width == 0)
     throw std::invalid_argument(message(detail::kSplitGrid, ": expected a tile size of at least ",
                                         "1 x 1, got ", image_height, " x ", image_width));
-  if (grid.pixels.size() != grid.width * grid.height)
+  // Division, not multiplication: a hand-made GrayImage may have sizes whose product overflows.
+  const std::size_t pixels = grid.pixels.size();
+  if (grid.width == 0 ? pixels != 0
+                      : pixels % grid.width != 0 || pixels / grid.width != grid.height)
     throw std::invalid_argument(message(detail::kSplitGrid,
                                         ": expected width * height = ", grid.width, " * ",
                                         grid.height, " pixels, got ", grid.pixels.size()));

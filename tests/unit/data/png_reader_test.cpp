@@ -440,6 +440,11 @@ BOOST_AUTO_TEST_CASE(sizes_that_do_not_fit_the_layout_are_refused) {
                           {"n * (4 + 2) + 2", "height 12"});
   check_throws<std::invalid_argument>([&] { gan::data::split_image_grid(file, 0, 5); },
                                       {"data::split_image_grid", "0 x 5"});
+  check_throws<std::invalid_argument>(
+      [&] {
+        gan::data::split_image_grid(GrayImage{3, 3, Bytes(8, 0), {}}, 1, 1);
+      },
+      {"width * height = 3 * 3", "got 8"});
   const GrayImage tiny{2, 2, Bytes(4, 0), {}};
   check_throws<DataError>([&] { gan::data::split_image_grid(tiny, 1, 1); },
                           {"width 2", "not read from a file"});
