@@ -27,6 +27,7 @@
 #include <gan/losses/least_squares.hpp>
 #include <gan/losses/minimax.hpp>
 #include <gan/losses/non_saturating.hpp>
+#include <gan/losses/softmax_cross_entropy.hpp>
 #include <gan/metrics/class_scores.hpp>
 #include <gan/metrics/frechet.hpp>
 #include <gan/metrics/quality.hpp>
