@@ -41,3 +41,4 @@
 #include <gan/train/observers.hpp>
 #include <gan/train/progress_bar.hpp>
 #include <gan/train/step_stats.hpp>
+#include <gan/train/supervised.hpp>
