@@ -153,6 +153,15 @@ class Adam {
   }
 
   const Hyperparameters& hyperparameters() const noexcept { return hyperparameters_; }
+  /// Sets the learning rate of later steps, for a schedule; the optimizer's state is kept.
+  /// @throws std::invalid_argument for a learning rate that is not positive and finite
+  void set_learning_rate(double learning_rate) {
+    if (!(std::isfinite(learning_rate) && learning_rate > 0))
+      throw std::invalid_argument(
+          message("Adam::set_learning_rate: expected a positive learning rate, got ",
+                  learning_rate));
+    hyperparameters_.learning_rate = learning_rate;
+  }
   /// Number of updates applied so far (t in the paper).
   std::uint64_t steps() const noexcept { return steps_; }
   /// The moments, in the backend's memory.

@@ -90,6 +90,15 @@ class Sgd {
   }
 
   const Hyperparameters& hyperparameters() const noexcept { return hyperparameters_; }
+  /// Sets the learning rate of later steps, for a schedule; the optimizer's state is kept.
+  /// @throws std::invalid_argument for a learning rate that is not positive and finite
+  void set_learning_rate(double learning_rate) {
+    if (!(std::isfinite(learning_rate) && learning_rate > 0))
+      throw std::invalid_argument(
+          message("Sgd::set_learning_rate: expected a positive learning rate, got ",
+                  learning_rate));
+    hyperparameters_.learning_rate = learning_rate;
+  }
   /// The velocity, in the backend's memory.
   const Buffer& velocity() const noexcept { return velocity_; }
 

@@ -206,6 +206,14 @@ class SupervisedTrainer {
     return evaluate_classifier(network_, inputs, labels, chunk_size);
   }
 
+  /// Sets the optimizer's learning rate for later steps (a schedule), where the optimizer
+  /// allows it (Adam and Sgd do).
+  /// @throws std::invalid_argument for a learning rate that is not positive and finite
+  void set_learning_rate(double learning_rate) requires requires(OptimizerType& optimizer) {
+    optimizer.set_learning_rate(learning_rate);
+  }
+  { optimizer_.set_learning_rate(learning_rate); }
+
   Classifier& network() noexcept { return network_; }
   const Classifier& network() const noexcept { return network_; }
   const OptimizerType& optimizer() const noexcept { return optimizer_; }
