@@ -26,6 +26,14 @@ using command_line::parse_positive;
 using command_line::read_flags;
 using command_line::UsageError;
 
+/// The weights of the classifier whose features measure sample quality: the file trained by
+/// scripts/train-classifier and kept in the repository (examples/CMakeLists.txt gives its path).
+#ifdef GAN_MNIST_CLASSIFIER_WEIGHTS
+inline const std::filesystem::path kDefaultClassifier = GAN_MNIST_CLASSIFIER_WEIGHTS;
+#else
+inline const std::filesystem::path kDefaultClassifier = "examples/mnist_classifier/mnist_classifier.gan";
+#endif
+
 /// Everything the command line can set. Values that a checkpoint also records (seed, batch
 /// size) are optional, so that a resumed run can tell "not given" from "given".
 struct Options {
@@ -46,7 +54,10 @@ struct Options {
   int threads = 0;             // 0: OpenMP's default (OMP_NUM_THREADS, else every core)
   std::string device = "cpu";  // or the build's device (program.hpp, check_device())
   std::uint64_t log_every = 50;
-  std::string progress_bar = "auto";  // on, off, or auto: on when standard output is a terminal
+  std::string progress_bar = "auto";
+  std::size_t quality_samples = 2000;  // 0: no quality measurement
+  std::uint64_t quality_every = 1;     // epochs; set from the program's default before parsing
+  std::filesystem::path classifier = kDefaultClassifier;  // on, off, or auto: on when standard output is a terminal
   /// The flags the command line gave, so that a resumed run knows which settings to take from
   /// its checkpoint (those left out) and which were changed on purpose.
   std::set<std::string, std::less<>> given;
@@ -60,6 +71,9 @@ struct ProgramDefaults {
   std::string_view name;
   std::uint64_t epochs = 1;
   double generator_average_decay = 0.999;
+  /// Epochs between quality measurements: each costs about as much as a fraction of an
+  /// epoch, so a program with short epochs measures less often.
+  std::uint64_t quality_every = 1;
 };
 
 inline constexpr std::size_t kDefaultBatchSize = 64;
@@ -69,6 +83,8 @@ inline constexpr std::uint64_t kDefaultSeed = 1;
 inline constexpr std::size_t kMaxK = 100;
 // Most images --samples writes: 784 MB, held in memory before the file is written.
 inline constexpr std::size_t kMaxSamples = 1'000'000;
+// Most samples a quality measurement scores: 78 MB of floats, held during the measurement.
+inline constexpr std::size_t kMaxQualitySamples = 100'000;
 
 /// The --help text, with the program's name and defaults filled in.
 inline std::string usage(const ProgramDefaults& defaults) {
@@ -111,6 +127,14 @@ Training:
                       auto (default: when standard output is a terminal), on or off
   --resume FILE       continue from a checkpoint written by this program; the run goes on
                       exactly as if it had never stopped
+Quality (docs/metrics.md):
+  --quality-samples N Frechet distance of N generated digits to the real ones, in the
+                      features of a digit classifier, printed and logged to log.csv with
+                      its sample counts, the Inception-Score analogue and the entropy of the
+                      predicted classes; 0 turns it off (default 2000, at most 100000)
+  --quality-every N   measure every N epochs' worth of steps (default QUALITY_EVERY)
+  --classifier FILE   the classifier's weights (default CLASSIFIER, trained by
+                      scripts/train-classifier); its features fit digits, not other images
 Sampling:
   --samples N         after training, write N generated images ...
   --samples-out FILE  ... to FILE as IDX3 (N x 28 x 28 unsigned bytes, 0-255), the MNIST
@@ -131,6 +155,8 @@ Exit status: 0 on success, 1 on a data, checkpoint or training error, 2 on a bad
   replace_all("PROGRAM", defaults.name);
   replace_all("EPOCHS", std::to_string(defaults.epochs));
   replace_all("AVERAGE", exact_text(defaults.generator_average_decay));
+  replace_all("QUALITY_EVERY", std::to_string(defaults.quality_every));
+  replace_all("CLASSIFIER", kDefaultClassifier.string());
   // An average with decay d weighs the last 1 / (1 - d) steps the most.
   std::string steps = std::to_string(std::lround(1 / (1 - defaults.generator_average_decay)));
   for (auto at = static_cast<std::ptrdiff_t>(steps.size()) - 3; at > 0; at -= 3)
@@ -146,10 +172,12 @@ inline Options parse_options(int argc, const char* const* argv, const ProgramDef
   options.out_dir = std::filesystem::path("runs") / defaults.name;
   options.epochs = defaults.epochs;
   options.generator_average_decay = defaults.generator_average_decay;
+  options.quality_every = defaults.quality_every;
   options.help = read_flags(
       argc, argv,
       {"--data", "--out", "--epochs", "--batch-size", "--seed", "--loss", "--k", "--g-lr", "--d-lr",
-       "--g-average", "--threads", "--device", "--log-every", "--progress-bar", "--resume",
+       "--g-average", "--threads", "--device", "--log-every", "--progress-bar", "--quality-samples", "--quality-every", "--classifier",
+       "--resume",
        "--samples", "--samples-out"},
       [&](std::string_view flag, std::string_view value) {
         options.given.emplace(flag);
@@ -179,6 +207,12 @@ inline Options parse_options(int argc, const char* const* argv, const ProgramDef
           options.device = value;
         else if (flag == "--log-every")
           options.log_every = parse_integer<std::uint64_t>(flag, value, 1);
+        else if (flag == "--quality-samples")
+          options.quality_samples = parse_integer<std::size_t>(flag, value, 0, kMaxQualitySamples);
+        else if (flag == "--quality-every")
+          options.quality_every = parse_integer<std::uint64_t>(flag, value, 1);
+        else if (flag == "--classifier")
+          options.classifier = value;
         else if (flag == "--progress-bar")
           options.progress_bar = value;
         else if (flag == "--resume")
@@ -198,6 +232,8 @@ inline Options parse_options(int argc, const char* const* argv, const ProgramDef
       options.progress_bar != "off")
     throw UsageError("--progress-bar: expected auto, on or off, got '" + options.progress_bar +
                      "'");
+  if (options.quality_samples == 1)
+    throw UsageError("--quality-samples: expected 0 (off) or at least 2 samples, got 1");
   if ((options.samples > 0) != options.samples_out.has_value())
     throw UsageError("--samples and --samples-out: expected both or neither, got only " +
                      std::string(options.samples > 0 ? "--samples" : "--samples-out"));

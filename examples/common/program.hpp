@@ -9,6 +9,7 @@
 //   4. write generated images as an IDX file if asked
 #pragma once
 
+#include "../mnist_classifier/classifier.hpp"
 #include "device.hpp"
 #include "interrupt.hpp"
 #include "options.hpp"
@@ -31,6 +32,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -42,6 +44,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <new>
 #include <optional>
 #include <span>
@@ -59,6 +62,7 @@ inline constexpr std::size_t kGridSide = 10;  // sample grids show 10 x 10 digit
 // that neither changes the course of training.
 inline constexpr std::uint64_t kGridStream = 0x6772696400000000;     // "grid"
 inline constexpr std::uint64_t kSamplesStream = 0x73616d7000000000;  // "samp"
+inline constexpr std::uint64_t kQualityStream = 0x7175616c00000000;  // "qual"
 
 /// Where training stands, saved in every checkpoint: epochs completed and the next batch.
 struct Position {
@@ -254,10 +258,9 @@ inline void check_data_folder(const Options& options) {
         gan::data::kMnistTrainLabels, ", got '", options.data_dir.string(), "', which is ", kind));
 }
 
-/// Loads the digits, refusing a data set other than the one a resumed run was trained on, and
-/// one smaller than a batch. On the device backend the digits go to the device here, once.
-template <typename B>
-gan::data::Dataset<B> load_data(const Options& options, RunState& state) {
+/// Loads the digits, [784, count] in [-1, 1], refusing a data set other than the one a resumed
+/// run was trained on, and one smaller than a batch.
+inline gan::Matrix<float> load_digits(const Options& options, RunState& state) {
   check_data_folder(options);
   const auto files = gan::data::find_mnist_files(options.data_dir);
   const auto images = gan::data::load_labelled_images(files.images, files.labels);
@@ -310,8 +313,48 @@ gan::data::Dataset<B> load_data(const Options& options, RunState& state) {
     if (used.extension() != ".gz" && std::filesystem::exists(used.string() + ".gz"))
       std::cout << "note: " << used.string() << ".gz is there too, and is not read: the raw "
                 << "file is preferred" << std::endl;
-  return gan::data::Dataset<B>(gan::data::to_matrix<float>(images), state.batch_size, state.seed,
-                               gan::data::PartialBatch::drop);
+  return gan::data::to_matrix<float>(images);
+}
+
+/// Sets `trainer` to measure sample quality every options.quality_every epochs' worth of
+/// generator steps (docs/metrics.md): the Fréchet distance between the classifier's features
+/// of options.quality_samples generated digits and of all the real ones, with the class
+/// scores. The real digits' statistics are computed here, once. Nothing is set up for
+/// --quality-samples 0.
+/// @throws gan::CheckpointError naming the classifier file if it cannot be used
+template <typename Trainer>
+void measure_quality(Trainer& trainer, const Options& options, const RunState& state,
+                     const gan::Matrix<float>& digits, std::size_t batches_per_epoch) {
+  if (options.quality_samples == 0) return;
+  std::shared_ptr<mnist_classifier::MnistClassifier> classifier;
+  try {
+    classifier = std::make_shared<mnist_classifier::MnistClassifier>(
+        mnist_classifier::MnistClassifier::load(options.classifier));
+  } catch (const gan::CheckpointError& error) {
+    throw gan::CheckpointError(gan::message(
+        "--classifier: ", error.what(),
+        "\n(train it with scripts/train-classifier, or give --quality-samples 0 to train "
+        "without measuring quality)"));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto evaluator = std::make_shared<gan::metrics::QualityEvaluator<float>>(
+      [classifier](const gan::Matrix<float>& images) { return classifier->scores(images); },
+      digits);
+  // A generator step uses k batches, so an epoch is batches / k steps (at least 1).
+  const std::uint64_t every =
+      options.quality_every *
+      std::max<std::uint64_t>(1, batches_per_epoch / options.discriminator_steps);
+  trainer.evaluate_every(
+      every, options.quality_samples,
+      [evaluator](const gan::Matrix<float>& samples) { return evaluator->evaluate(samples); },
+      state.seed ^ kQualityStream);
+  std::cout << "quality: Frechet distance of " << options.quality_samples
+            << " generated digits to the " << digits.cols() << " real ones every " << every
+            << " steps, in the features of " << options.classifier.string() << " (real digits' "
+            << "statistics took "
+            << gan::format_duration(
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count())
+            << ")" << std::endl;
 }
 
 /// Whether two paths name the same file, existing or not (after resolving links, "." and "..").
@@ -525,7 +568,11 @@ inline bool shows_progress_bar(const Options& options) {
 /// @throws Interrupted when a signal stopped the run, once every step so far is saved
 template <typename Trainer>
 void train(Trainer& trainer, const Options& options, RunState& state) {
-  auto data = load_data<typename Trainer::backend>(options, state);
+  const gan::Matrix<float> digits = load_digits(options, state);
+  // On the device backend the digits go to the device here, once.
+  gan::data::Dataset<typename Trainer::backend> data(digits, state.batch_size, state.seed,
+                                                     gan::data::PartialBatch::drop);
+  measure_quality(trainer, options, state, digits, data.batches_per_epoch());
   if (const int signal = InterruptFlag::received())
     throw Interrupted(signal,
                       gan::message("interrupted by ", signal_name(signal),

@@ -61,8 +61,17 @@ using Architecture = WithLastLayer<Features, gan::Dense<kFeatures, kClasses>>::t
 static_assert(Features::output_shape::size == kFeatures);
 static_assert(Architecture::output_shape::size == kClasses);
 
+/// The last layer alone, features to logits: its parameters are the suffix of the whole
+/// classifier's, so that scores() computes features and probabilities in one pass.
+using Head = gan::Sequential<gan::Dense<kFeatures, kClasses>>;
+
 using FeatureNetwork = gan::Network<Features, float>;
+using HeadNetwork = gan::Network<Head, float>;
 using ClassifierNetwork = gan::Network<Architecture, float>;
+
+static_assert(FeatureNetwork::parameter_count + HeadNetwork::parameter_count ==
+                  ClassifierNetwork::parameter_count,
+              "the classifier's parameters are the features' followed by the head's");
 
 static_assert(FeatureNetwork::parameter_count < ClassifierNetwork::parameter_count &&
                   FeatureNetwork::state_count == ClassifierNetwork::state_count,
@@ -138,6 +147,7 @@ class MnistClassifier {
     // The features network is the classifier without its last layer: a prefix of each vector.
     features_.parameters() = parameters.head(FeatureNetwork::parameter_count);
     features_.state() = state.head(FeatureNetwork::state_count);
+    head_.parameters() = parameters.tail(HeadNetwork::parameter_count);
   }
 
   /// The feature vector of each image, [kFeatures, n]: the penultimate layer's output.
@@ -151,6 +161,16 @@ class MnistClassifier {
   /// @throws std::invalid_argument unless images has 784 rows and at least one column
   gan::Matrix<float> probabilities(const gan::Matrix<float>& images) {
     return gan::softmax(logits(images));
+  }
+
+  /// Both at once, for gan::metrics::QualityEvaluator: the features of each image and the
+  /// class probabilities computed from them, at the cost of one pass.
+  /// @throws std::invalid_argument unless images has 784 rows and at least one column
+  gan::metrics::FeatureOutputs<float> scores(const gan::Matrix<float>& images) {
+    gan::metrics::FeatureOutputs<float> out;
+    out.features = features(images);
+    out.probabilities = gan::softmax(run(head_, out.features));
+    return out;
   }
 
   /// The class logits of each image, [10, n].
@@ -195,6 +215,7 @@ class MnistClassifier {
 
   ClassifierNetwork classifier_;
   FeatureNetwork features_;
+  HeadNetwork head_;
   std::map<std::string, std::string> metadata_;
 };
 

@@ -30,6 +30,8 @@ constexpr examples::ProgramDefaults kDefaults{
     .name = "mnist_dcgan",
     .epochs = 10,
     .generator_average_decay = 0.99,
+    // Epochs are long beside a measurement: every epoch.
+    .quality_every = 1,
 };
 
 }  // namespace

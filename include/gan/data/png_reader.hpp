@@ -153,8 +153,13 @@ inline std::string hex_u32(std::uint32_t value) {
 inline std::string chunk_type_text(const std::uint8_t* type) {
   const bool letters =
       std::all_of(type, type + 4, [](std::uint8_t c) { return std::isalpha(c) != 0; });
-  if (letters) return "'" + std::string(type, type + 4) + "'";
-  return "bytes " + hex_bytes({type, 4});
+  // Built by appending: GCC 12 warns falsely (-Wrestrict) about "literal" + std::string&&.
+  std::string text = letters ? "'" : "bytes ";
+  if (letters)
+    text.append(type, type + 4).push_back('\'');
+  else
+    text += hex_bytes({type, 4});
+  return text;
 }
 
 inline std::vector<std::uint8_t> read_png_file(const std::filesystem::path& path) {
