@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Grayscale PNG output through zlib alone, and image grids for looking at generated samples.
+// Grayscale PNG encoding through zlib alone, and image grids for looking at generated samples.
 #pragma once
 
 #include <gan/core/error.hpp>
@@ -35,6 +35,13 @@ inline constexpr std::size_t kGridBorder = 2;
 void write_png(const std::filesystem::path& path, std::size_t width, std::size_t height,
                std::span<const std::uint8_t> gray);
 
+/// The bytes of the PNG that write_png would write, in memory (for a data: URI, say).
+///
+/// @throws std::invalid_argument as write_png
+/// @throws DataError when compressing fails
+std::vector<std::uint8_t> encode_png(std::size_t width, std::size_t height,
+                                     std::span<const std::uint8_t> gray);
+
 /// Tiles a batch of images into one PNG, `columns` images per row (fewer when there are fewer
 /// images), with a kGridBorder-pixel black border between and around the tiles. Empty slots
 /// in the last row stay black.
@@ -49,6 +56,12 @@ void write_png(const std::filesystem::path& path, std::size_t width, std::size_t
 template <typename Scalar>
 void write_image_grid(const std::filesystem::path& path, const Matrix<Scalar>& images,
                       std::size_t image_height, std::size_t image_width, std::size_t columns);
+
+/// The bytes of the PNG that write_image_grid would write, in memory.
+/// @throws std::invalid_argument, DataError as write_image_grid
+template <typename Scalar>
+std::vector<std::uint8_t> encode_image_grid(const Matrix<Scalar>& images, std::size_t image_height,
+                                            std::size_t image_width, std::size_t columns);
 
 // ------------------------------------------------------------------------------------------
 // Implementation
@@ -75,8 +88,15 @@ inline void append_chunk(std::vector<std::uint8_t>& out, const char (&type)[5],
   append_u32_be(out, static_cast<std::uint32_t>(crc));
 }
 
+/// " for '<path>'", or nothing when the PNG is encoded in memory and has no file.
+inline std::string png_target(const std::filesystem::path& path) {
+  return path.empty() ? std::string() : " for '" + path.string() + "'";
+}
+
 /// The IDAT payload: each row prefixed by filter byte 0 (none), then deflated by zlib.
-inline std::vector<std::uint8_t> png_image_data(const std::filesystem::path& path,
+/// `path` names the file in errors; empty when there is none.
+inline std::vector<std::uint8_t> png_image_data(const char* function,
+                                                const std::filesystem::path& path,
                                                 std::size_t width, std::size_t height,
                                                 std::span<const std::uint8_t> gray) {
   std::vector<std::uint8_t> rows;
@@ -88,69 +108,112 @@ inline std::vector<std::uint8_t> png_image_data(const std::filesystem::path& pat
   uLongf size = ::compressBound(rows.size());
   std::vector<std::uint8_t> compressed(size);
   const int status = ::compress2(compressed.data(), &size, rows.data(), rows.size(), 9);
+  if (status != Z_OK && path.empty())
+    throw DataError(message(function, ": expected zlib's compress2 to succeed, got error ",
+                            status));
   if (status != Z_OK)
-    fail_file("data::write_png", path, "zlib's compress2 to succeed", message("error ", status));
+    fail_file(function, path, "zlib's compress2 to succeed", message("error ", status));
   compressed.resize(size);
   return compressed;
 }
 
-inline void check_png_arguments(const std::filesystem::path& path, std::size_t width,
-                                std::size_t height, std::size_t pixels) {
+inline void check_png_arguments(const char* function, const std::filesystem::path& path,
+                                std::size_t width, std::size_t height, std::size_t pixels) {
   constexpr std::size_t kMaxSide = 0x7fffffff;
   if (width == 0 || height == 0 || width > kMaxSide || height > kMaxSide)
-    throw std::invalid_argument(message("data::write_png: expected width and height in 1 to ",
-                                        kMaxSide, ", got ", width, " x ", height, " for '",
-                                        path.string(), "'"));
+    throw std::invalid_argument(message(function, ": expected width and height in 1 to ",
+                                        kMaxSide, ", got ", width, " x ", height,
+                                        png_target(path)));
   // A chunk's length field is 32 bits, so the whole unfiltered image must fit in one IDAT.
   if (height > (std::size_t{0xffffffff} - 1024) / (width + 1) || pixels != width * height)
-    throw std::invalid_argument(message("data::write_png: expected width * height = ", width, " * ",
+    throw std::invalid_argument(message(function, ": expected width * height = ", width, " * ",
                                         height, " pixel bytes (at most 4 GiB), got ", pixels,
-                                        " for '", path.string(), "'"));
+                                        png_target(path)));
+}
+
+/// The whole PNG file; `path` names the file in errors, empty when there is none.
+inline std::vector<std::uint8_t> png_file(const char* function, const std::filesystem::path& path,
+                                          std::size_t width, std::size_t height,
+                                          std::span<const std::uint8_t> gray) {
+  check_png_arguments(function, path, width, height, gray.size());
+  std::vector<std::uint8_t> header;
+  append_u32_be(header, static_cast<std::uint32_t>(width));
+  append_u32_be(header, static_cast<std::uint32_t>(height));
+  // Bit depth 8, colour type 0 (grayscale), compression 0, filter method 0, no interlace.
+  header.insert(header.end(), {8, 0, 0, 0, 0});
+
+  std::vector<std::uint8_t> file(kPngSignature.begin(), kPngSignature.end());
+  append_chunk(file, "IHDR", header);
+  append_chunk(file, "IDAT", png_image_data(function, path, width, height, gray));
+  append_chunk(file, "IEND", {});
+  return file;
+}
+
+/// The grid image of write_image_grid as grayscale bytes, with its size.
+struct GrayImage {
+  std::size_t width = 0;
+  std::size_t height = 0;
+  std::vector<std::uint8_t> gray;
+};
+
+template <typename Scalar>
+GrayImage tile_grid(const char* function, const std::filesystem::path& path,
+                    const Matrix<Scalar>& images, std::size_t image_height,
+                    std::size_t image_width, std::size_t columns) {
+  const std::size_t n = static_cast<std::size_t>(images.cols());
+  if (n == 0 || columns == 0 || image_height == 0 || image_width == 0 ||
+      static_cast<std::size_t>(images.rows()) != image_height * image_width)
+    throw std::invalid_argument(
+        message(function, ": expected images [", image_height, " * ", image_width,
+                ", n >= 1] and columns >= 1, got images [", images.rows(), ", ", images.cols(),
+                "] and columns ", columns, png_target(path)));
+  const std::size_t grid_columns = std::min(columns, n);
+  const std::size_t grid_rows = (n + grid_columns - 1) / grid_columns;
+  GrayImage grid;
+  grid.width = grid_columns * (image_width + kGridBorder) + kGridBorder;
+  grid.height = grid_rows * (image_height + kGridBorder) + kGridBorder;
+
+  const std::vector<std::uint8_t> tiles = to_bytes(images);
+  grid.gray.assign(grid.width * grid.height, 0);  // black: the borders
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t left = kGridBorder + (i % grid_columns) * (image_width + kGridBorder);
+    const std::size_t top = kGridBorder + (i / grid_columns) * (image_height + kGridBorder);
+    const std::uint8_t* tile = tiles.data() + i * image_height * image_width;
+    for (std::size_t y = 0; y < image_height; ++y)
+      std::copy_n(tile + y * image_width, image_width,
+                  grid.gray.begin() + (top + y) * grid.width + left);
+  }
+  return grid;
 }
 
 }  // namespace detail
 
 inline void write_png(const std::filesystem::path& path, std::size_t width, std::size_t height,
                       std::span<const std::uint8_t> gray) {
-  detail::check_png_arguments(path, width, height, gray.size());
-  std::vector<std::uint8_t> header;
-  detail::append_u32_be(header, static_cast<std::uint32_t>(width));
-  detail::append_u32_be(header, static_cast<std::uint32_t>(height));
-  // Bit depth 8, colour type 0 (grayscale), compression 0, filter method 0, no interlace.
-  header.insert(header.end(), {8, 0, 0, 0, 0});
-
-  std::vector<std::uint8_t> file(detail::kPngSignature.begin(), detail::kPngSignature.end());
-  detail::append_chunk(file, "IHDR", header);
-  detail::append_chunk(file, "IDAT", detail::png_image_data(path, width, height, gray));
-  detail::append_chunk(file, "IEND", {});
+  const std::vector<std::uint8_t> file =
+      detail::png_file("data::write_png", path, width, height, gray);
   gan::detail::write_atomically<DataError>("data::write_png", path, {file});
+}
+
+inline std::vector<std::uint8_t> encode_png(std::size_t width, std::size_t height,
+                                            std::span<const std::uint8_t> gray) {
+  return detail::png_file("data::encode_png", {}, width, height, gray);
 }
 
 template <typename Scalar>
 void write_image_grid(const std::filesystem::path& path, const Matrix<Scalar>& images,
                       std::size_t image_height, std::size_t image_width, std::size_t columns) {
-  const std::size_t n = static_cast<std::size_t>(images.cols());
-  if (n == 0 || columns == 0 || image_height == 0 || image_width == 0 ||
-      static_cast<std::size_t>(images.rows()) != image_height * image_width)
-    throw std::invalid_argument(
-        message("data::write_image_grid: expected images [", image_height, " * ", image_width,
-                ", n >= 1] and columns >= 1, got images [", images.rows(), ", ", images.cols(),
-                "] and columns ", columns, " for '", path.string(), "'"));
-  const std::size_t grid_columns = std::min(columns, n);
-  const std::size_t grid_rows = (n + grid_columns - 1) / grid_columns;
-  const std::size_t width = grid_columns * (image_width + kGridBorder) + kGridBorder;
-  const std::size_t height = grid_rows * (image_height + kGridBorder) + kGridBorder;
+  const detail::GrayImage grid =
+      detail::tile_grid("data::write_image_grid", path, images, image_height, image_width, columns);
+  write_png(path, grid.width, grid.height, grid.gray);
+}
 
-  const std::vector<std::uint8_t> tiles = to_bytes(images);
-  std::vector<std::uint8_t> gray(width * height, 0);  // black: the borders
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t left = kGridBorder + (i % grid_columns) * (image_width + kGridBorder);
-    const std::size_t top = kGridBorder + (i / grid_columns) * (image_height + kGridBorder);
-    const std::uint8_t* tile = tiles.data() + i * image_height * image_width;
-    for (std::size_t y = 0; y < image_height; ++y)
-      std::copy_n(tile + y * image_width, image_width, gray.begin() + (top + y) * width + left);
-  }
-  write_png(path, width, height, gray);
+template <typename Scalar>
+std::vector<std::uint8_t> encode_image_grid(const Matrix<Scalar>& images, std::size_t image_height,
+                                            std::size_t image_width, std::size_t columns) {
+  const detail::GrayImage grid = detail::tile_grid("data::encode_image_grid", {}, images,
+                                                   image_height, image_width, columns);
+  return encode_png(grid.width, grid.height, grid.gray);
 }
 
 }  // namespace gan::data

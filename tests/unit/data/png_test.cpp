@@ -167,4 +167,29 @@ BOOST_AUTO_TEST_CASE(a_batch_of_the_wrong_shape_is_refused) {
       {"columns 0"});
 }
 
+BOOST_AUTO_TEST_CASE(encoding_in_memory_gives_the_bytes_write_png_writes) {
+  const TemporaryDirectory dir;
+  Bytes gray(13 * 4);
+  for (std::size_t i = 0; i < gray.size(); ++i) gray[i] = static_cast<std::uint8_t>(i * 5);
+  gan::data::write_png(dir.path() / "a.png", 13, 4, gray);
+  std::ifstream in(dir.path() / "a.png", std::ios::binary);
+  const Bytes written{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  BOOST_TEST(gan::data::encode_png(13, 4, gray) == written, boost::test_tools::per_element());
+
+  const gan::Matrix<float> images = gan::Matrix<float>::Random(6, 3);
+  gan::data::write_image_grid(dir.path() / "grid.png", images, 2, 3, 2);
+  std::ifstream grid_in(dir.path() / "grid.png", std::ios::binary);
+  const Bytes grid{std::istreambuf_iterator<char>(grid_in), std::istreambuf_iterator<char>()};
+  BOOST_TEST(gan::data::encode_image_grid(images, 2, 3, 2) == grid,
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(encoding_in_memory_refuses_bad_sizes_without_naming_a_file) {
+  check_throws<std::invalid_argument>([] { gan::data::encode_png(0, 3, Bytes{}); },
+                                      {"data::encode_png", "got 0 x 3"});
+  check_throws<std::invalid_argument>(
+      [] { gan::data::encode_image_grid(gan::Matrix<float>(5, 1), 2, 3, 1); },
+      {"data::encode_image_grid", "got images [5, 1]"});
+}
+
 BOOST_AUTO_TEST_SUITE_END()
