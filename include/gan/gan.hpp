@@ -37,6 +37,7 @@
 #include <gan/noise/priors.hpp>
 #include <gan/optim/adam.hpp>
 #include <gan/optim/sgd.hpp>
+#include <gan/report/training_report.hpp>
 #include <gan/train/alternating_trainer.hpp>
 #include <gan/train/observers.hpp>
 #include <gan/train/progress_bar.hpp>
