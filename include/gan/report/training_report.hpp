@@ -358,8 +358,9 @@ inline std::string svg_chart(const std::string& id, const std::string& title,
   svg += "<rect x=\"0\" y=\"0\" width=\"760\" height=\"250\" fill=\"#ffffff\"/>\n";
   svg += "<text x=\"" + format_coordinate(kLeft) + "\" y=\"18\" class=\"title\">" +
          escape_html(title) + "</text>\n";
+  // A legend only where there are lines to tell apart; a lone line is named by the title.
   double legend_x = kWidth - kRight;
-  for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+  for (auto it = lines.rbegin(); lines.size() > 1 && it != lines.rend(); ++it) {
     legend_x -= 14 + 7.0 * static_cast<double>(std::string_view(it->name).size()) + 18;
     svg += "<rect x=\"" + format_coordinate(legend_x) + "\" y=\"9\" width=\"12\" height=\"12\" " +
            "fill=\"" + it->colour + "\"/><text x=\"" + format_coordinate(legend_x + 16) +
@@ -715,7 +716,7 @@ inline std::string TrainingReport::html() const {
   if (entropy_.values())
     page += detail::svg_chart("chart-entropy", "Class entropy (1: all classes equally often)",
                               {{"class entropy", "#e377c2", &entropy_}});
-  page += "<h2>Samples</h2>\n" + grids_html();
+  page += "<h2>Samples, newest first</h2>\n" + grids_html();
   return page + "</body>\n</html>\n";
 }
 
