@@ -4,8 +4,8 @@
 //   1. parse the command line (options.hpp)
 //   2. make the trainer for the chosen loss, and resume it from a checkpoint if asked
 //   3. load the digits and train epoch by epoch, printing progress, logging every step to CSV,
-//      writing a sample grid and a checkpoint after each epoch, and stopping cleanly between
-//      two steps on Ctrl-C (interrupt.hpp)
+//      writing a sample grid, the training report and a checkpoint after each epoch, and
+//      stopping cleanly between two steps on Ctrl-C (interrupt.hpp)
 //   4. write generated images as an IDX file if asked
 #pragma once
 
@@ -42,6 +42,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -235,9 +236,11 @@ inline Options with_checkpoint_settings(const Options& options) {
   return settings;
 }
 
+/// Writes the epoch's sample grid to samples/epoch-NNN.png and samples.png.
+/// @return the grid's images, for the training report
 template <typename Trainer>
-void save_grid(Trainer& trainer, const typename Trainer::matrix_type& grid_noise,
-               const Options& options, std::uint64_t epoch) {
+gan::Matrix<float> save_grid(Trainer& trainer, const typename Trainer::matrix_type& grid_noise,
+                             const Options& options, std::uint64_t epoch) {
   const gan::Matrix<float> images =
       Trainer::backend::matrix_to_host(trainer.generate_averaged(grid_noise));
   char name[32];
@@ -246,6 +249,28 @@ void save_grid(Trainer& trainer, const typename Trainer::matrix_type& grid_noise
                               kGridSide);
   gan::data::write_image_grid(options.out_dir / "samples.png", images, kImageSide, kImageSide,
                               kGridSide);
+  return images;
+}
+
+/// The run's training report, report.html in --out (gan::TrainingReport): every step's
+/// losses and scores, and each epoch's sample grid. A resumed run rebuilds the curves from
+/// log.csv, which open_log() has cut to the checkpoint's steps; the grids of the epochs before
+/// the resume are not rebuilt (they stay in samples/).
+/// @param resumed_log whether log.csv holds the rows of the run so far
+inline gan::TrainingReport make_report(const Options& options, bool resumed_log) {
+  gan::TrainingReport report(
+      gan::message("GAN training: ", options.out_dir.string()),
+      gan::message("data ", options.data_dir.string(), "\nloss ",
+                   options.loss.value_or(options.resume ? "the checkpoint's" : "non-saturating"),
+                   ", epochs ", options.epochs, ", k ", options.discriminator_steps, ", g_lr ",
+                   options.generator_learning_rate, ", d_lr ", options.discriminator_learning_rate,
+                   ", g_average ", options.generator_average_decay, ", device ", options.device,
+                   options.resume ? "\nresumed from " + options.resume->string() : ""));
+  if (resumed_log) {
+    std::ifstream log(options.out_dir / "log.csv");
+    report.add_csv_log(log);
+  }
+  return report;
 }
 
 /// Refuses a --data that exists but is not a folder as a command-line error: the flag names a
@@ -414,7 +439,7 @@ inline void check_output_folder(const Options& options, std::uint64_t resumed_st
         "got '",
         options.out_dir.string(), "', which holds another checkpoint, ", checkpoint.string(),
         ", that this run would replace; resume that one, or choose another --out"));
-  for (const char* name : {"checkpoint.gan", "log.csv", "samples.png"})
+  for (const char* name : {"checkpoint.gan", "log.csv", "samples.png", "report.html"})
     if (std::filesystem::is_directory(options.out_dir / name))
       throw UsageError(gan::message("--out: expected '", (options.out_dir / name).string(),
                                     "' to be a file or absent, got a folder"));
@@ -588,6 +613,8 @@ void train(Trainer& trainer, const Options& options, RunState& state) {
   Position& at = state.position;
   std::uint64_t epoch_of_last_batch = at.epoch;  // 0-based; `at` may already be past it
   trainer.add_observer(gan::CsvLogger(log, !append));
+  gan::TrainingReport report = make_report(options, append);
+  trainer.add_observer(std::ref(report));
   trainer.add_observer(gan::ProgressPrinter(std::cout, options.log_every, [&] {
     return gan::message("epoch ", epoch_of_last_batch + 1, "/", options.epochs);
   }));
@@ -636,7 +663,12 @@ void train(Trainer& trainer, const Options& options, RunState& state) {
     if (at.epoch == epoch_before) continue;
     save();
     // The grid follows a checkpoint that worked.
-    write_after_checkpoint(*checkpoint, [&] { save_grid(trainer, grid_noise, options, at.epoch); });
+    write_after_checkpoint(*checkpoint, [&] {
+      report.add_samples(trainer.steps(), gan::message("epoch ", at.epoch),
+                         save_grid(trainer, grid_noise, options, at.epoch), kImageSide,
+                         kImageSide, kGridSide);
+      report.write(options.out_dir / "report.html");
+    });
     std::cout << "epoch " << at.epoch << "/" << options.epochs << " done at step "
               << trainer.steps() << ": " << (options.out_dir / "samples.png").string() << ", "
               << (options.out_dir / "checkpoint.gan").string() << std::endl;
@@ -691,7 +723,8 @@ inline void check_samples_out(const Options& options) {
                                   "', beside which creating a file failed: ", *reason));
   std::vector<std::filesystem::path> taken = {options.out_dir / "checkpoint.gan",
                                               options.out_dir / "log.csv",
-                                              options.out_dir / "samples.png"};
+                                              options.out_dir / "samples.png",
+                                              options.out_dir / "report.html"};
   if (options.resume) taken.push_back(*options.resume);
   for (const char* name : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte"}) {
     taken.push_back(options.data_dir / name);

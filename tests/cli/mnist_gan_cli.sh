@@ -183,7 +183,7 @@ case "$case_name" in
     expect_no_output_folder ;;
   trains_and_writes_its_outputs)
     train_one_epoch
-    for file in checkpoint.gan log.csv samples.png samples/epoch-001.png; do
+    for file in checkpoint.gan log.csv samples.png samples/epoch-001.png report.html; do
       [[ -s "$work/run/$file" ]] || fail "expected $file in the output folder"
     done
     [[ $(wc -l <"$work/run/log.csv") -eq 11 ]] || fail "expected a header and 10 rows in log.csv"
@@ -308,6 +308,18 @@ case "$case_name" in
     expected_status=2 expected_message="--out: expected a folder without a previous run.*--resume"
     expect_failure --data "$work/data" --out "$work/run" --epochs 1 --batch-size 10
     cmp -s "$work/run/checkpoint.gan" "$work/before.gan" || fail "the previous checkpoint changed" ;;
+  report_covers_a_resumed_run)
+    # The resumed run's report rebuilds the curves of steps 1 to 10 from log.csv; its grids
+    # start at the resume.
+    train_one_epoch
+    grep -q "10 steps recorded, up to step 10\." "$work/run/report.html" ||
+      fail "expected 10 steps in the first epoch's report.html"
+    "$program" --data "$work/data" --out "$work/run" --epochs 2 --threads 1 \
+      --resume "$work/run/checkpoint.gan" >/dev/null || fail "the resumed run failed"
+    grep -q "20 steps recorded, up to step 20\." "$work/run/report.html" ||
+      fail "expected steps 1 to 20 in the resumed run's report.html"
+    [[ $(grep -c '<img src="data:image/png;base64,' "$work/run/report.html") -eq 1 ]] ||
+      fail "expected the grid of epoch 2 only in the resumed run's report.html" ;;
   resumed_log_has_each_step_once)
     train_one_epoch
     # Rows written after the checkpoint by a run that was then killed.
@@ -560,7 +572,7 @@ case "$case_name" in
     make_data "$work/data"
     "$program" --data "$work/data" --out "$work/device" --epochs 1 --batch-size 10 \
       --threads 1 --device omp >/dev/null || fail "a one-epoch run on the device failed"
-    for file in checkpoint.gan log.csv samples.png samples/epoch-001.png; do
+    for file in checkpoint.gan log.csv samples.png samples/epoch-001.png report.html; do
       [[ -s "$work/device/$file" ]] || fail "expected $file in the output folder"
     done
     "$program" --data "$work/data" --out "$work/cpu" --epochs 1 --batch-size 10 \
