@@ -665,8 +665,8 @@ void train(Trainer& trainer, const Options& options, RunState& state) {
     // The grid follows a checkpoint that worked.
     write_after_checkpoint(*checkpoint, [&] {
       report.add_samples(trainer.steps(), gan::message("epoch ", at.epoch),
-                         save_grid(trainer, grid_noise, options, at.epoch), kImageSide,
-                         kImageSide, kGridSide);
+                         save_grid(trainer, grid_noise, options, at.epoch), kImageSide, kImageSide,
+                         kGridSide);
       report.write(options.out_dir / "report.html");
     });
     std::cout << "epoch " << at.epoch << "/" << options.epochs << " done at step "
@@ -721,10 +721,9 @@ inline void check_samples_out(const Options& options) {
     throw UsageError(gan::message("--samples-out: expected a file that can be written, got '",
                                   file.string(),
                                   "', beside which creating a file failed: ", *reason));
-  std::vector<std::filesystem::path> taken = {options.out_dir / "checkpoint.gan",
-                                              options.out_dir / "log.csv",
-                                              options.out_dir / "samples.png",
-                                              options.out_dir / "report.html"};
+  std::vector<std::filesystem::path> taken = {
+      options.out_dir / "checkpoint.gan", options.out_dir / "log.csv",
+      options.out_dir / "samples.png", options.out_dir / "report.html"};
   if (options.resume) taken.push_back(*options.resume);
   for (const char* name : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte"}) {
     taken.push_back(options.data_dir / name);

@@ -268,12 +268,23 @@ inline std::string escape_html(std::string_view text) {
   out.reserve(text.size());
   for (const char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -289,8 +300,7 @@ inline std::string base64(std::span<const std::uint8_t> bytes) {
     std::uint32_t group = std::uint32_t{bytes[i]} << 16;
     if (n > 1) group |= std::uint32_t{bytes[i + 1]} << 8;
     if (n > 2) group |= bytes[i + 2];
-    for (std::size_t k = 0; k < 4; ++k)
-      out += k <= n ? kDigits[(group >> (18 - 6 * k)) & 63] : '=';
+    for (std::size_t k = 0; k < 4; ++k) out += k <= n ? kDigits[(group >> (18 - 6 * k)) & 63] : '=';
   }
   return out;
 }
@@ -374,9 +384,11 @@ inline std::string svg_chart(const std::string& id, const std::string& title,
         first = std::min(first, b.first_step);
         last = std::max(last, b.last_step);
       }
-  svg += "<rect x=\"64\" y=\"30\" width=\"680\" height=\"186\" fill=\"none\" stroke=\"#bbbbbb\"/>\n";
+  svg +=
+      "<rect x=\"64\" y=\"30\" width=\"680\" height=\"186\" fill=\"none\" stroke=\"#bbbbbb\"/>\n";
   if (first == std::numeric_limits<std::uint64_t>::max()) {
-    svg += "<text x=\"404\" y=\"128\" text-anchor=\"middle\" class=\"empty\">no values yet</text>\n";
+    svg +=
+        "<text x=\"404\" y=\"128\" text-anchor=\"middle\" class=\"empty\">no values yet</text>\n";
     return svg + "</svg>\n";
   }
 
@@ -393,8 +405,8 @@ inline std::string svg_chart(const std::string& id, const std::string& title,
     const double value = low + (high - low) * tick / 4;
     const std::string y = format_coordinate(y_of(value));
     svg += "<line x1=\"64\" x2=\"744\" y1=\"" + y + "\" y2=\"" + y +
-           "\" stroke=\"#eeeeee\"/><text x=\"58\" y=\"" + y +
-           "\" dy=\"4\" text-anchor=\"end\">" + format_value(value) + "</text>\n";
+           "\" stroke=\"#eeeeee\"/><text x=\"58\" y=\"" + y + "\" dy=\"4\" text-anchor=\"end\">" +
+           format_value(value) + "</text>\n";
     const double step = x_low + (x_high - x_low) * tick / 4;
     svg += "<text x=\"" + format_coordinate(x_of(step)) + "\" y=\"232\" text-anchor=\"middle\">" +
            format_value(std::round(step)) + "</text>\n";
@@ -408,8 +420,8 @@ inline std::string svg_chart(const std::string& id, const std::string& title,
       if (b.count) filled.push_back(&b);
     if (filled.empty()) continue;
     const auto x_at = [&](const StepSeries::Bucket* b) {
-      return format_coordinate(x_of(0.5 * (static_cast<double>(b->first_step) +
-                                           static_cast<double>(b->last_step))));
+      return format_coordinate(
+          x_of(0.5 * (static_cast<double>(b->first_step) + static_cast<double>(b->last_step))));
     };
     std::string band, mean;
     for (const auto* b : filled) band += x_at(b) + "," + format_coordinate(y_of(b->max)) + " ";
@@ -598,17 +610,18 @@ inline std::vector<std::string> TrainingReport::notes() const {
                             "little gradient (with the sigmoid-based losses, where scores are ",
                             "probabilities)."));
   if (real && fake && *fake > 0.9 && *real < 0.1)
-    notes.push_back("D(G(z)) is near 1 and D(x) near 0 over the last tenth of the run: the "
-                    "discriminator is rating fakes above real images.");
+    notes.push_back(
+        "D(G(z)) is near 1 and D(x) near 0 over the last tenth of the run: the "
+        "discriminator is rating fakes above real images.");
   if (latest_evaluation_ && best_evaluation_ &&
       latest_evaluation_->quality.frechet_distance >
           1.2 * best_evaluation_->quality.frechet_distance)
-    notes.push_back(message(
-        "The Fréchet distance rose to ",
-        detail::format_value(latest_evaluation_->quality.frechet_distance), " at step ",
-        latest_evaluation_->step, " from its best, ",
-        detail::format_value(best_evaluation_->quality.frechet_distance), " at step ",
-        best_evaluation_->step, ": samples are getting worse (or training has destabilised)."));
+    notes.push_back(message("The Fréchet distance rose to ",
+                            detail::format_value(latest_evaluation_->quality.frechet_distance),
+                            " at step ", latest_evaluation_->step, " from its best, ",
+                            detail::format_value(best_evaluation_->quality.frechet_distance),
+                            " at step ", best_evaluation_->step,
+                            ": samples are getting worse (or training has destabilised)."));
   if (latest_evaluation_ && latest_evaluation_->quality.class_entropy < 0.5)
     notes.push_back(message("The class entropy is ",
                             detail::format_value(latest_evaluation_->quality.class_entropy),
@@ -700,14 +713,14 @@ inline std::string TrainingReport::html() const {
   page += detail::svg_chart("chart-losses", "Losses",
                             {{"discriminator", "#d62728", &discriminator_loss_},
                              {"generator", "#1f77b4", &generator_loss_}});
-  page += detail::svg_chart("chart-scores", "Discriminator scores",
-                            {{"D(x)", "#2ca02c", &real_score_},
-                             {"D(G(z))", "#ff7f0e", &fake_score_}});
+  page +=
+      detail::svg_chart("chart-scores", "Discriminator scores",
+                        {{"D(x)", "#2ca02c", &real_score_}, {"D(G(z))", "#ff7f0e", &fake_score_}});
   const std::string counts =
-      latest_evaluation_ ? message(" (latest from ", latest_evaluation_->quality.sample_count,
-                                   " generated and ", latest_evaluation_->quality.reference_count,
-                                   " real samples; lower is better)")
-                         : std::string(" (lower is better)");
+      latest_evaluation_
+          ? message(" (latest from ", latest_evaluation_->quality.sample_count, " generated and ",
+                    latest_evaluation_->quality.reference_count, " real samples; lower is better)")
+          : std::string(" (lower is better)");
   page += detail::svg_chart("chart-frechet", "Fréchet distance" + counts,
                             {{"Fréchet distance", "#9467bd", &frechet_}});
   if (inception_.values())

@@ -55,8 +55,7 @@ gan::Quality quality(double distance, std::size_t samples) {
 
 std::size_t count(const std::string& text, const std::string& part) {
   std::size_t n = 0;
-  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
-    ++n;
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
   return n;
 }
 
@@ -147,8 +146,8 @@ BOOST_AUTO_TEST_CASE(the_page_shows_curves_latest_values_and_the_distance_with_i
   BOOST_TEST(html.find("<h1>mnist run</h1>") != std::string::npos);
   BOOST_TEST(html.find("batch 64\nlr 2e-4") != std::string::npos);
   BOOST_TEST(html.find("500 steps recorded") != std::string::npos);
-  for (const char* id : {"chart-losses", "chart-scores", "chart-frechet", "chart-inception",
-                         "chart-entropy"})
+  for (const char* id :
+       {"chart-losses", "chart-scores", "chart-frechet", "chart-inception", "chart-entropy"})
     BOOST_TEST(html.find(std::string("id=\"") + id + "\"") != std::string::npos, id);
   BOOST_TEST(count(html, "<polyline class=\"mean\"") == 7u);
   // The latest distance, 0.2 at step 500, always with the counts it came from.
@@ -248,7 +247,9 @@ BOOST_AUTO_TEST_CASE(grids_are_thinned_to_the_first_the_latest_and_an_even_sprea
 BOOST_AUTO_TEST_CASE(bytes_that_are_not_a_png_are_refused) {
   gan::TrainingReport report("bad grid");
   check_throws<std::invalid_argument>(
-      [&] { report.add_samples(3, "x", std::vector<std::uint8_t>{1, 2, 3}); },
+      [&] {
+        report.add_samples(3, "x", std::vector<std::uint8_t>{1, 2, 3});
+      },
       {"TrainingReport::add_samples", "got 3 bytes", "step 3"});
 }
 
