@@ -581,8 +581,8 @@ inline std::uint64_t TrainingReport::add_csv_log(std::istream& csv) {
     if (std::isfinite(distance) || std::isfinite(inception)) {
       Quality quality;
       quality.frechet_distance = distance;
-      quality.sample_count = static_cast<std::size_t>(value("sample_count").value_or(0));
-      quality.reference_count = static_cast<std::size_t>(value("reference_count").value_or(0));
+      quality.sample_count = static_cast<std::size_t>(value("quality_samples").value_or(0));
+      quality.reference_count = static_cast<std::size_t>(value("quality_reference").value_or(0));
       quality.inception_score = inception;
       quality.class_entropy = value("class_entropy").value_or(NAN);
       stats.quality = quality;
