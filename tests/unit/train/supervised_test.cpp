@@ -163,4 +163,18 @@ BOOST_AUTO_TEST_CASE(trains_with_another_optimizer) {
   BOOST_TEST(trainer.evaluate(test.inputs, test.labels).accuracy() == 1.0);
 }
 
+BOOST_AUTO_TEST_CASE(the_learning_rate_can_change_between_steps) {
+  Trainer adam(options(1));
+  adam.set_learning_rate(1e-4);
+  BOOST_TEST(adam.optimizer().hyperparameters().learning_rate == 1e-4);
+  check_throws<std::invalid_argument>([&] { adam.set_learning_rate(0); },
+                                      {"Adam::set_learning_rate", "got 0"});
+  gan::SupervisedTrainer<Blobs, gan::Sgd> sgd({.optimizer = {.learning_rate = 0.1}, .seed = 1});
+  sgd.set_learning_rate(0.05);
+  BOOST_TEST(sgd.optimizer().hyperparameters().learning_rate == 0.05);
+  check_throws<std::invalid_argument>(
+      [&] { sgd.set_learning_rate(std::numeric_limits<double>::quiet_NaN()); },
+      {"Sgd::set_learning_rate", "got nan"});
+}
+
 BOOST_AUTO_TEST_SUITE_END()
