@@ -69,7 +69,7 @@ constexpr double kBeta1 = 0.9;
 // down and across, drawn afresh every epoch: MNIST digits are centred by their centre of mass
 // only to within a pixel or two, so shifted copies are digits the classifier should know.
 constexpr int kMaxShift = 2;
-constexpr std::uint64_t kDefaultEpochs = 15;
+constexpr std::uint64_t kDefaultEpochs = 30;
 constexpr std::uint64_t kDefaultSeed = 1;
 constexpr const char* kDefaultOut = "mnist_classifier.gan";
 
@@ -92,7 +92,7 @@ the accuracy on the held-out digits.
   --data DIR     folder with train-images-idx3-ubyte and train-labels-idx1-ubyte, raw or .gz
                  (default data/mnist; fetch it with scripts/fetch-mnist)
   --out FILE     the weights file, written atomically at the end (default mnist_classifier.gan)
-  --epochs N     passes over the training digits, 1 to 1000 (default 15)
+  --epochs N     passes over the training digits, 1 to 1000 (default 30)
   --seed N       seeds initialisation, shuffling and augmentation (default 1); the same seed
                  and thread count give the same weights, byte for byte
   --threads N    worker threads, 1-1024 (default: OMP_NUM_THREADS, else all cores)
