@@ -2,7 +2,7 @@
 # Command-line tests of the mnist_classifier example: bad flags, a missing data folder and an
 # unwritable output are refused with a message naming what was wrong, before any training;
 # a short run on a small synthetic data set writes weights that are the same, byte for byte,
-# for the same seed and thread count.
+# for the same seed and thread count, and the default thread count is one.
 #
 #   mnist_classifier_cli.sh PATH/TO/mnist_classifier CASE
 #
@@ -97,6 +97,12 @@ case "$case_name" in
     "$program" --data data --out other.gan --epochs 1 --seed 4 --threads 2 >other.log 2>&1 ||
       fail "third run failed: $(cat other.log)"
     cmp -s first.gan second.gan || fail "the same seed and threads wrote different weights"
+    # The default is one thread, whatever OMP_NUM_THREADS says.
+    OMP_NUM_THREADS=2 "$program" --data data --out default.gan --epochs 1 --seed 3 \
+      >default.log 2>&1 || fail "run without --threads failed: $(cat default.log)"
+    "$program" --data data --out one.gan --epochs 1 --seed 3 --threads 1 >one.log 2>&1 ||
+      fail "run with --threads 1 failed: $(cat one.log)"
+    cmp -s default.gan one.gan || fail "the default thread count is not one thread"
     cmp -s first.gan other.gan && fail "another seed wrote the same weights"
     grep -q "holding out the last 40 (20%" first.log ||
       fail "expected a note that 20% of 200 digits are held out, got: $(cat first.log)"
