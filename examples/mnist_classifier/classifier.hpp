@@ -138,10 +138,10 @@ class MnistClassifier {
       : metadata_(std::move(metadata)) {
     if (parameters.size() != static_cast<Eigen::Index>(ClassifierNetwork::parameter_count) ||
         state.size() != static_cast<Eigen::Index>(ClassifierNetwork::state_count))
-      throw std::invalid_argument(gan::message(
-          "MnistClassifier: expected ", ClassifierNetwork::parameter_count, " parameters and ",
-          ClassifierNetwork::state_count, " state values, got ", parameters.size(), " and ",
-          state.size()));
+      throw std::invalid_argument(
+          gan::message("MnistClassifier: expected ", ClassifierNetwork::parameter_count,
+                       " parameters and ", ClassifierNetwork::state_count, " state values, got ",
+                       parameters.size(), " and ", state.size()));
     classifier_.parameters() = parameters;
     classifier_.state() = state;
     // The features network is the classifier without its last layer: a prefix of each vector.
@@ -152,9 +152,7 @@ class MnistClassifier {
 
   /// The feature vector of each image, [kFeatures, n]: the penultimate layer's output.
   /// @throws std::invalid_argument unless images has 784 rows and at least one column
-  gan::Matrix<float> features(const gan::Matrix<float>& images) {
-    return run(features_, images);
-  }
+  gan::Matrix<float> features(const gan::Matrix<float>& images) { return run(features_, images); }
 
   /// The class probabilities of each image, [10, n]: the softmax of the logits; each column
   /// sums to 1.
@@ -194,10 +192,9 @@ class MnistClassifier {
   template <typename Net>
   static gan::Matrix<float> run(Net& network, const gan::Matrix<float>& images) {
     if (images.rows() != static_cast<Eigen::Index>(Net::input_size) || images.cols() == 0)
-      throw std::invalid_argument(gan::message("MnistClassifier: expected images of ",
-                                               Net::input_size,
-                                               " rows (28 x 28) and at least one column, got ",
-                                               images.rows(), "x", images.cols()));
+      throw std::invalid_argument(gan::message(
+          "MnistClassifier: expected images of ", Net::input_size,
+          " rows (28 x 28) and at least one column, got ", images.rows(), "x", images.cols()));
     gan::Matrix<float> result(static_cast<Eigen::Index>(Net::output_size), images.cols());
     gan::forward_in_chunks(network, images, kChunk, [&](Eigen::Index first, const auto& output) {
       result.middleCols(first, output.cols()) = output;

@@ -120,8 +120,8 @@ Options parse_options(int argc, const char* const* argv) {
         else if (flag == "--seed")
           options.seed = command_line::parse_integer<std::uint64_t>(flag, value, 0);
         else if (flag == "--threads")
-          options.threads = command_line::parse_integer<int>(flag, value, 1,
-                                                             command_line::kMaxThreads);
+          options.threads =
+              command_line::parse_integer<int>(flag, value, 1, command_line::kMaxThreads);
       });
   return options;
 }
@@ -162,9 +162,9 @@ struct Data {
 Data load_data(const std::filesystem::path& dir) {
   const gan::data::LabelledImages digits = gan::data::load_mnist_folder(dir);
   if (digits.rows != 28 || digits.cols != 28 || digits.count < 5)
-    throw gan::DataError(gan::message("mnist_classifier: expected at least 5 images of 28 x 28 in '",
-                                      dir.string(), "', got ", digits.count, " of ", digits.rows,
-                                      " x ", digits.cols));
+    throw gan::DataError(
+        gan::message("mnist_classifier: expected at least 5 images of 28 x 28 in '", dir.string(),
+                     "', got ", digits.count, " of ", digits.rows, " x ", digits.cols));
   const std::size_t held_out =
       digits.count == kExpectedDigits ? kHeldOut : std::max<std::size_t>(1, digits.count / 5);
   const std::size_t train = digits.count - held_out;
@@ -228,8 +228,8 @@ double learning_rate(std::uint64_t epoch, std::uint64_t epochs) {
 
 /// Trains for options.epochs epochs, printing a line for each, and writes the weights.
 void train(const Options& options, const Data& data) {
-  Trainer trainer({.optimizer = {.learning_rate = kLearningRate, .beta1 = kBeta1},
-                   .seed = options.seed});
+  Trainer trainer(
+      {.optimizer = {.learning_rate = kLearningRate, .beta1 = kBeta1}, .seed = options.seed});
   std::cout << "classifier: " << trainer.network().describe() << " ("
             << Trainer::Classifier::parameter_count << " parameters)" << std::endl;
   const auto start = std::chrono::steady_clock::now();
@@ -245,13 +245,12 @@ void train(const Options& options, const Data& data) {
                 static_cast<unsigned long long>(options.epochs), loss, 100 * accuracy, seconds);
     std::fflush(stdout);
   }
-  mnist_classifier::save_weights(
-      trainer.network(), options.out,
-      {{"seed", std::to_string(options.seed)},
-       {"epochs", std::to_string(options.epochs)},
-       {"training_digits", std::to_string(data.train.images.cols())},
-       {"held_out_digits", std::to_string(data.held_out.images.cols())},
-       {"held_out_accuracy", gan::message(accuracy)}});
+  mnist_classifier::save_weights(trainer.network(), options.out,
+                                 {{"seed", std::to_string(options.seed)},
+                                  {"epochs", std::to_string(options.epochs)},
+                                  {"training_digits", std::to_string(data.train.images.cols())},
+                                  {"held_out_digits", std::to_string(data.held_out.images.cols())},
+                                  {"held_out_accuracy", gan::message(accuracy)}});
   std::cout << "wrote " << options.out.string() << std::endl;
 }
 

@@ -85,7 +85,8 @@ BOOST_AUTO_TEST_CASE(features_are_the_input_of_the_last_layer) {
   constexpr std::size_t kLast = mnist_classifier::ClassifierNetwork::layer_count - 1;
   const auto& last = classifier.network().layer<kLast>();
   const gan::Matrix<float> expected = (last.weights() * features).colwise() + last.bias();
-  BOOST_TEST((expected - logits).cwiseAbs().maxCoeff() <= 1e-4f * (1 + logits.cwiseAbs().maxCoeff()));
+  BOOST_TEST((expected - logits).cwiseAbs().maxCoeff() <=
+             1e-4f * (1 + logits.cwiseAbs().maxCoeff()));
   for (Eigen::Index j = 0; j < 300; ++j)
     BOOST_TEST(probabilities.col(j).sum() == 1.0f, boost::test_tools::tolerance(1e-5f));
 
@@ -100,9 +101,9 @@ BOOST_AUTO_TEST_CASE(a_file_of_another_kind_is_refused_by_name) {
   gan::CheckpointWriter writer;
   writer.put("kind", std::string("gan.alternating_trainer.v1"));
   writer.commit(path);
-  check_throws<gan::CheckpointError>([&] { MnistClassifier::load(path); },
-                                     {path.string(), "kind is 'gan.alternating_trainer.v1'",
-                                      mnist_classifier::kWeightsKind});
+  check_throws<gan::CheckpointError>(
+      [&] { MnistClassifier::load(path); },
+      {path.string(), "kind is 'gan.alternating_trainer.v1'", mnist_classifier::kWeightsKind});
   check_throws<gan::CheckpointError>([&] { MnistClassifier::load(directory.path() / "none"); },
                                      {"none"});
 }

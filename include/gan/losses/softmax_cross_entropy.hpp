@@ -19,7 +19,7 @@ namespace gan {
 /// of MNIST labels, a std::span<const int>, ...).
 template <typename Labels>
 concept ClassLabels = std::ranges::contiguous_range<Labels> && std::ranges::sized_range<Labels> &&
-                      std::integral<std::ranges::range_value_t<Labels>>;
+    std::integral<std::ranges::range_value_t<Labels>>;
 
 /// The mean softmax cross-entropy of a batch of logits against integer labels:
 ///   L = (1/n) sum_j [ log sum_c exp(z_cj) - z_(y_j) j ],

@@ -94,9 +94,8 @@ class Sgd {
   /// @throws std::invalid_argument for a learning rate that is not positive and finite
   void set_learning_rate(double learning_rate) {
     if (!(std::isfinite(learning_rate) && learning_rate > 0))
-      throw std::invalid_argument(
-          message("Sgd::set_learning_rate: expected a positive learning rate, got ",
-                  learning_rate));
+      throw std::invalid_argument(message(
+          "Sgd::set_learning_rate: expected a positive learning rate, got ", learning_rate));
     hyperparameters_.learning_rate = learning_rate;
   }
   /// The velocity, in the backend's memory.

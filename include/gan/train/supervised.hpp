@@ -169,10 +169,9 @@ class SupervisedTrainer {
   SupervisedStepStats step(const matrix_type& inputs, const Labels& labels) {
     const auto start = std::chrono::steady_clock::now();
     if (inputs.rows() != static_cast<Eigen::Index>(Classifier::input_size) || inputs.cols() == 0)
-      throw std::invalid_argument(message("SupervisedTrainer::step: expected a batch of ",
-                                          Classifier::input_size,
-                                          " rows and at least one column, got ", inputs.rows(),
-                                          "x", inputs.cols()));
+      throw std::invalid_argument(
+          message("SupervisedTrainer::step: expected a batch of ", Classifier::input_size,
+                  " rows and at least one column, got ", inputs.rows(), "x", inputs.cols()));
     SupervisedStepStats stats;
     stats.step = steps_ + 1;
     stats.batch_size = static_cast<std::size_t>(inputs.cols());
@@ -232,10 +231,10 @@ class SupervisedTrainer {
   }
 
   [[noreturn]] void diverged(const char* what, const SupervisedStepStats& stats) const {
-    throw DivergenceError(message("SupervisedTrainer::step: the ", what, " is not finite at step ",
-                                  stats.step, " (loss ", stats.loss,
-                                  "); the update that would have used it was not applied"),
-                          static_cast<long long>(stats.step));
+    throw DivergenceError(
+        message("SupervisedTrainer::step: the ", what, " is not finite at step ", stats.step,
+                " (loss ", stats.loss, "); the update that would have used it was not applied"),
+        static_cast<long long>(stats.step));
   }
 
   Options options_;

@@ -62,8 +62,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(loss_is_the_mean_negative_log_probability_of_the_l
   // dL/dz_c = (softmax(z)_c - [c == y]) / 2.
   BOOST_TEST_REQUIRE(gradient.rows() == 3);
   BOOST_TEST_REQUIRE(gradient.cols() == 2);
-  for (const auto& [column, z, label] :
-       {std::tuple{0, first, 2}, std::tuple{1, second, 0}}) {
+  for (const auto& [column, z, label] : {std::tuple{0, first, 2}, std::tuple{1, second, 0}}) {
     long double sum = 0;
     for (const long double v : z) sum += std::exp(v);
     for (int c = 0; c < 3; ++c)
@@ -101,9 +100,8 @@ BOOST_AUTO_TEST_CASE(gradient_matches_finite_differences) {
                                 gan::softmax_cross_entropy(down, labels, unused)) /
                                (up(i) - down(i));
         BOOST_TEST(gradient(i) == numeric, boost::test_tools::tolerance(1e-6));
-        BOOST_TEST(std::abs(gradient(i) - numeric) <= 1e-8, "entry " << i << ": analytic "
-                                                                     << gradient(i) << ", numeric "
-                                                                     << numeric);
+        BOOST_TEST(std::abs(gradient(i) - numeric) <= 1e-8,
+                   "entry " << i << ": analytic " << gradient(i) << ", numeric " << numeric);
       }
     }
   }
@@ -112,8 +110,7 @@ BOOST_AUTO_TEST_CASE(gradient_matches_finite_differences) {
 BOOST_AUTO_TEST_CASE_TEMPLATE(extreme_logits_stay_finite, Scalar, scalar_types) {
   // Logits far beyond where exp() overflows (about 88 in float, 709 in double), in both
   // directions, with the label on the largest, on the smallest, and on a tie.
-  const auto logits =
-      matrix<Scalar>({{1e4, -1e4, 3e4}, {-1e4, 1e4, 3e4}, {0, -3e4, -3e4}});
+  const auto logits = matrix<Scalar>({{1e4, -1e4, 3e4}, {-1e4, 1e4, 3e4}, {0, -3e4, -3e4}});
   const std::vector<std::uint8_t> labels = {0, 2, 1};
   gan::Matrix<Scalar> gradient;
   const double loss = gan::softmax_cross_entropy(logits, labels, gradient);
@@ -148,10 +145,14 @@ BOOST_AUTO_TEST_CASE(a_label_outside_the_classes_is_refused_by_value_and_index) 
   const gan::Matrix<float> logits = gan::Matrix<float>::Zero(10, 3);
   gan::Matrix<float> gradient;
   check_throws<std::invalid_argument>(
-      [&] { gan::softmax_cross_entropy(logits, std::vector<std::uint8_t>{1, 10, 2}, gradient); },
+      [&] {
+        gan::softmax_cross_entropy(logits, std::vector<std::uint8_t>{1, 10, 2}, gradient);
+      },
       {"softmax_cross_entropy", "labels from 0 to 9", "label 10 at index 1"});
   check_throws<std::invalid_argument>(
-      [&] { gan::softmax_cross_entropy(logits, std::vector<int>{1, 2, -1}, gradient); },
+      [&] {
+        gan::softmax_cross_entropy(logits, std::vector<int>{1, 2, -1}, gradient);
+      },
       {"label -1 at index 2"});
 }
 
@@ -159,22 +160,24 @@ BOOST_AUTO_TEST_CASE(bad_shapes_are_refused_with_the_sizes) {
   gan::Matrix<float> gradient;
   check_throws<std::invalid_argument>(
       [&] {
-        gan::softmax_cross_entropy(gan::Matrix<float>(gan::Matrix<float>::Zero(10, 3)), std::vector<int>{1, 2},
-                                   gradient);
+        gan::softmax_cross_entropy(gan::Matrix<float>(gan::Matrix<float>::Zero(10, 3)),
+                                   std::vector<int>{1, 2}, gradient);
       },
       {"one label per sample, 3, got 2 labels"});
   check_throws<std::invalid_argument>(
       [&] {
-        gan::softmax_cross_entropy(gan::Matrix<float>(gan::Matrix<float>::Zero(1, 2)), std::vector<int>{0, 0},
-                                   gradient);
+        gan::softmax_cross_entropy(gan::Matrix<float>(gan::Matrix<float>::Zero(1, 2)),
+                                   std::vector<int>{0, 0}, gradient);
       },
       {"at least 2 classes, got 1x2"});
   check_throws<std::invalid_argument>(
       [&] {
-        gan::softmax_cross_entropy(gan::Matrix<float>(gan::Matrix<float>::Zero(10, 0)), std::vector<int>{}, gradient);
+        gan::softmax_cross_entropy(gan::Matrix<float>(gan::Matrix<float>::Zero(10, 0)),
+                                   std::vector<int>{}, gradient);
       },
       {"at least one sample, got 10x0"});
-  check_throws<std::invalid_argument>([&] { gan::softmax(gan::Matrix<float>(0, 0)); }, {"softmax", "0x0"});
+  check_throws<std::invalid_argument>([&] { gan::softmax(gan::Matrix<float>(0, 0)); },
+                                      {"softmax", "0x0"});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -133,13 +133,19 @@ BOOST_AUTO_TEST_CASE(bad_batches_are_refused_before_any_update) {
   const gan::Vector<float> parameters = trainer.network().parameters();
   const Points batch = blobs(3, 9);
   check_throws<std::invalid_argument>(
-      [&] { trainer.step(batch.inputs, std::vector<std::uint8_t>{0, 3, 1}); },
+      [&] {
+        trainer.step(batch.inputs, std::vector<std::uint8_t>{0, 3, 1});
+      },
       {"label 3 at index 1"});
   check_throws<std::invalid_argument>(
-      [&] { trainer.step(batch.inputs, std::vector<std::uint8_t>{0, 1}); },
+      [&] {
+        trainer.step(batch.inputs, std::vector<std::uint8_t>{0, 1});
+      },
       {"one label per sample, 3, got 2"});
   check_throws<std::invalid_argument>(
-      [&] { trainer.step(gan::Matrix<float>(3, 2), std::vector<std::uint8_t>{0, 1}); },
+      [&] {
+        trainer.step(gan::Matrix<float>(3, 2), std::vector<std::uint8_t>{0, 1});
+      },
       {"SupervisedTrainer::step", "2 rows", "got 3x2"});
   check_throws<std::invalid_argument>(
       [&] { trainer.evaluate(batch.inputs, std::vector<std::uint8_t>{0}); },
