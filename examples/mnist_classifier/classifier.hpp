@@ -20,6 +20,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -80,6 +81,8 @@ static_assert(FeatureNetwork::parameter_count < ClassifierNetwork::parameter_cou
 
 /// The "kind" entry of a weights file: what the file is and the layout of its entries.
 inline constexpr const char* kWeightsKind = "gan.mnist_classifier.weights.v1";
+/// The prefix of the text entries that save_weights() writes from its `metadata`.
+inline constexpr std::string_view kMetadataPrefix = "metadata.";
 
 /// Writes the classifier's parameters and running state to `path`, atomically
 /// (CheckpointWriter::commit), with its kind and architecture so that load() refuses any other
@@ -93,7 +96,7 @@ inline void save_weights(const ClassifierNetwork& network, const std::filesystem
   writer.put("architecture", network.describe());
   writer.put("parameters", network.parameters());
   writer.put("state", network.state());
-  for (const auto& [key, value] : metadata) writer.put("metadata." + key, value);
+  for (const auto& [key, value] : metadata) writer.put(std::string(kMetadataPrefix) + key, value);
   writer.commit(path);
 }
 
@@ -126,7 +129,8 @@ class MnistClassifier {
     if (!problem.empty()) reader.fail("entry 'state'", problem);
     std::map<std::string, std::string> metadata;
     for (const std::string& key : reader.keys())
-      if (key.starts_with("metadata.")) metadata[key.substr(9)] = reader.get_text(key);
+      if (key.starts_with(kMetadataPrefix))
+        metadata[key.substr(kMetadataPrefix.size())] = reader.get_text(key);
     return MnistClassifier(parameters, state, std::move(metadata));
   }
 
