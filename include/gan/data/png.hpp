@@ -150,14 +150,14 @@ inline std::vector<std::uint8_t> png_file(const char* function, const std::files
 }
 
 /// The grid image of write_image_grid as grayscale bytes, with its size.
-struct GrayImage {
+struct TiledGrid {
   std::size_t width = 0;
   std::size_t height = 0;
   std::vector<std::uint8_t> gray;
 };
 
 template <typename Scalar>
-GrayImage tile_grid(const char* function, const std::filesystem::path& path,
+TiledGrid tile_grid(const char* function, const std::filesystem::path& path,
                     const Matrix<Scalar>& images, std::size_t image_height,
                     std::size_t image_width, std::size_t columns) {
   const std::size_t n = static_cast<std::size_t>(images.cols());
@@ -169,7 +169,7 @@ GrayImage tile_grid(const char* function, const std::filesystem::path& path,
                 "] and columns ", columns, png_target(path)));
   const std::size_t grid_columns = std::min(columns, n);
   const std::size_t grid_rows = (n + grid_columns - 1) / grid_columns;
-  GrayImage grid;
+  TiledGrid grid;
   grid.width = grid_columns * (image_width + kGridBorder) + kGridBorder;
   grid.height = grid_rows * (image_height + kGridBorder) + kGridBorder;
 
@@ -203,7 +203,7 @@ inline std::vector<std::uint8_t> encode_png(std::size_t width, std::size_t heigh
 template <typename Scalar>
 void write_image_grid(const std::filesystem::path& path, const Matrix<Scalar>& images,
                       std::size_t image_height, std::size_t image_width, std::size_t columns) {
-  const detail::GrayImage grid =
+  const detail::TiledGrid grid =
       detail::tile_grid("data::write_image_grid", path, images, image_height, image_width, columns);
   write_png(path, grid.width, grid.height, grid.gray);
 }
@@ -211,7 +211,7 @@ void write_image_grid(const std::filesystem::path& path, const Matrix<Scalar>& i
 template <typename Scalar>
 std::vector<std::uint8_t> encode_image_grid(const Matrix<Scalar>& images, std::size_t image_height,
                                             std::size_t image_width, std::size_t columns) {
-  const detail::GrayImage grid = detail::tile_grid("data::encode_image_grid", {}, images,
+  const detail::TiledGrid grid = detail::tile_grid("data::encode_image_grid", {}, images,
                                                    image_height, image_width, columns);
   return encode_png(grid.width, grid.height, grid.gray);
 }
