@@ -115,9 +115,10 @@ inline std::string continue_command(int argc, const char* const* argv,
       ++i;
       continue;
     }
-    command += " " + shell_quoted(argv[i]);
+    // Appended piecewise: GCC 12 warns falsely (-Wrestrict) about "literal" + std::string&&.
+    command.append(" ").append(shell_quoted(argv[i]));
   }
-  if (checkpoint) command += " --resume " + shell_quoted(checkpoint->string());
+  if (checkpoint) command.append(" --resume ").append(shell_quoted(checkpoint->string()));
   return command;
 }
 

@@ -265,7 +265,12 @@ inline gan::TrainingReport make_report(const Options& options, bool resumed_log)
                    ", epochs ", options.epochs, ", k ", options.discriminator_steps, ", g_lr ",
                    options.generator_learning_rate, ", d_lr ", options.discriminator_learning_rate,
                    ", g_average ", options.generator_average_decay, ", device ", options.device,
-                   options.resume ? "\nresumed from " + options.resume->string() : ""));
+                   options.resume ? "\nresumed from " + options.resume->string() : "",
+                   options.quality_samples == 0
+                       ? std::string("\nquality not measured (--quality-samples 0)")
+                       : gan::message("\nquality: ", options.quality_samples,
+                                      " samples every ", options.quality_every,
+                                      " epochs, features of ", options.classifier.string())));
   if (resumed_log) {
     std::ifstream log(options.out_dir / "log.csv");
     report.add_csv_log(log);
