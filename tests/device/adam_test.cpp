@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 // Tests of device/adam.hpp: Adam's update on the device is the CPU optimizer's.
-#define BOOST_TEST_MODULE device_adam
 #include <boost/test/unit_test.hpp>
 
 #include <gan/device/adam.hpp>
@@ -10,6 +9,8 @@
 #include "support/device_checks.hpp"
 
 #include <boost/mpl/list.hpp>
+
+BOOST_AUTO_TEST_SUITE(device_adam)
 
 namespace {
 
@@ -49,3 +50,5 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(adam_on_the_device_is_the_cpu_optimizer, T, Scalar
     }
   }
 }
+
+BOOST_AUTO_TEST_SUITE_END()

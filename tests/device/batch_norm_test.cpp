@@ -2,7 +2,6 @@
 // Tests of device/batch_norm.hpp: batch norm's passes on the device give the CPU layer's
 // results, in training and inference, for images and dense inputs, with the running averages;
 // and so do networks with batch norm on gan::Device, and their copies.
-#define BOOST_TEST_MODULE device_batch_norm
 #include <boost/test/unit_test.hpp>
 
 #include <gan/device/backend.hpp>
@@ -17,6 +16,8 @@
 #include <boost/mpl/list.hpp>
 
 #include <type_traits>
+
+BOOST_AUTO_TEST_SUITE(device_batch_norm)
 
 namespace {
 
@@ -152,11 +153,6 @@ constexpr double network_tolerance() {
   return std::is_same_v<T, float> ? 1e-5 : 1e-12;
 }
 
-template <typename T, typename View>
-gan::Vector<T> download(const View& view) {
-  return gan::Device<T>::to_host(view);
-}
-
 /// Runs a network on both backends from one seed: a forward pass in training mode twice (the
 /// running averages move) and one in inference, each followed by a backward pass to the
 /// parameters and the input, and compares the outputs, the gradients and the state after each.
@@ -262,3 +258,5 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_copy_of_a_device_network_with_batch_norm_compute
   BOOST_TEST(relative_difference(download<T>(copy.state()), gan::Vector<T>(cpu.state())) <=
              network_tolerance<T>());
 }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 // Tests of device/blas.hpp: GEMM on device matrices against Eigen's product on the host.
-#define BOOST_TEST_MODULE device_blas
 #include <boost/test/unit_test.hpp>
 
 #include <gan/core/random.hpp>
@@ -12,6 +11,8 @@
 
 #include <cmath>
 #include <limits>
+
+BOOST_AUTO_TEST_SUITE(device_blas)
 
 namespace {
 
@@ -97,3 +98,5 @@ BOOST_AUTO_TEST_CASE(shapes_that_do_not_agree_are_refused_with_all_three) {
       [&] { gan::device::gemm(Op::none, a.view(), Op::none, b.view(), 1.0f, 0.0f, c.view()); },
       {"gan::device::gemm", "op(a) [3, 4]", "op(b) [5, 2]", "c [3, 2]"});
 }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Tests of device/buffer.hpp: device buffers and matrices, and the transfers to and from the
 // host. Built for each of Thrust's CPU device systems (see CMakeLists.txt).
-#define BOOST_TEST_MODULE device_buffer
 #include <boost/test/unit_test.hpp>
 
 #include <gan/device/buffer.hpp>
@@ -13,6 +12,8 @@
 #include <limits>
 #include <type_traits>
 #include <vector>
+
+BOOST_AUTO_TEST_SUITE(device_buffer)
 
 namespace {
 
@@ -182,3 +183,5 @@ BOOST_AUTO_TEST_CASE(a_shape_too_large_to_count_is_refused_not_wrapped) {
   gan::device::Buffer<double> buffer;
   BOOST_CHECK_THROW(buffer.resize(std::numeric_limits<std::size_t>::max() / 2), gan::DeviceError);
 }
+
+BOOST_AUTO_TEST_SUITE_END()

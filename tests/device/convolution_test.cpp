@@ -3,7 +3,6 @@
 // the passes of Conv2d and ConvTranspose2d on the device give the CPU layers' results on the
 // CPU layers' parameters, with stride, padding, output padding and odd sizes, and networks of
 // them on gan::Device give the CPU networks' passes, copies included.
-#define BOOST_TEST_MODULE device_convolution
 #include <boost/test/unit_test.hpp>
 
 #include <gan/device/backend.hpp>
@@ -20,6 +19,8 @@
 
 #include <type_traits>
 #include <vector>
+
+BOOST_AUTO_TEST_SUITE(device_convolution)
 
 namespace {
 
@@ -227,3 +228,5 @@ BOOST_AUTO_TEST_CASE(a_device_network_of_convolutions_copies) {
   gan::Device<double>::fill(device.parameters(), 0.25);
   BOOST_TEST((gan::device::to_host(copy.forward(input)) == output));
 }
+
+BOOST_AUTO_TEST_SUITE_END()

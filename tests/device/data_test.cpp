@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 // Tests of device/data.hpp: batches gathered on the device, and the finiteness check.
-#define BOOST_TEST_MODULE device_data
 #include <boost/test/unit_test.hpp>
 
 #include <gan/device/data.hpp>
@@ -12,6 +11,8 @@
 #include <limits>
 #include <span>
 #include <vector>
+
+BOOST_AUTO_TEST_SUITE(device_data)
 
 namespace {
 
@@ -54,3 +55,5 @@ BOOST_AUTO_TEST_CASE(all_finite_finds_one_nan_or_infinity_anywhere) {
   }
   BOOST_TEST(gan::device::all_finite<double>(nullptr, 0));  // no values: none is not finite
 }
+
+BOOST_AUTO_TEST_SUITE_END()

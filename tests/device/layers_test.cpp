@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Tests of device/dense.hpp and device/elementwise.hpp: a dense layer's passes and the
 // activations on the device give the CPU layers' results, on the CPU layers' parameters.
-#define BOOST_TEST_MODULE device_layers
 #include <boost/test/unit_test.hpp>
 
 #include <gan/device/dense.hpp>
@@ -18,6 +17,8 @@
 #include "support/expected_errors.hpp"
 
 #include <boost/mpl/list.hpp>
+
+BOOST_AUTO_TEST_SUITE(device_layers)
 
 namespace {
 
@@ -161,3 +162,5 @@ BOOST_AUTO_TEST_CASE(passes_refuse_batches_of_the_wrong_shape_naming_both) {
       },
       {"gan::device::activation_gradient", "expected a gradient of 2x2", "got 2x3"});
 }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Tests of device/losses.hpp: every loss policy gives on the device the CPU's losses,
 // gradients and scores, from the same per-logit terms.
-#define BOOST_TEST_MODULE device_losses
 #include <boost/test/unit_test.hpp>
 
 #include <gan/device/losses.hpp>
@@ -12,6 +11,8 @@
 #include "support/convolution_checks.hpp"
 
 #include <boost/mpl/list.hpp>
+
+BOOST_AUTO_TEST_SUITE(device_losses)
 
 namespace {
 
@@ -54,3 +55,5 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_loss_on_the_device_is_the_cpus, Policy, Policies
   BOOST_TEST((gan::device::to_host(device_fake_gradient) == fake_gradient));
   BOOST_TEST((gan::device::to_host(device_generator_gradient) == generator_gradient));
 }
+
+BOOST_AUTO_TEST_SUITE_END()

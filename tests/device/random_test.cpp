@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Tests of device/random.hpp: noise drawn on the device is the CPU's noise, value for value,
 // and leaves the stream where the CPU's draws would.
-#define BOOST_TEST_MODULE device_random
 #include <boost/test/unit_test.hpp>
 
 #include <gan/core/random.hpp>
 #include <gan/device/random.hpp>
 
 #include <cstdint>
+
+BOOST_AUTO_TEST_SUITE(device_random)
 
 namespace {
 
@@ -71,3 +72,5 @@ BOOST_AUTO_TEST_CASE(philox_four_outputs_are_four_consecutive_outputs_from_any_p
       BOOST_TEST(four[i] == gan::Philox::output(99, position + i));
   }
 }
+
+BOOST_AUTO_TEST_SUITE_END()

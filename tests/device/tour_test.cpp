@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The device training loop of docs/backends.md ("A training loop on the device"), as a test:
 // if this stops compiling or running, the page is wrong.
-#define BOOST_TEST_MODULE device_tour
 #include <boost/test/unit_test.hpp>
 
 #include <gan/device/backend.hpp>
@@ -10,6 +9,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+
+BOOST_AUTO_TEST_SUITE(device_tour)
 
 namespace {
 
@@ -51,3 +52,5 @@ BOOST_AUTO_TEST_CASE(the_device_loop_of_the_docs_trains_and_samples) {
   BOOST_TEST(images.allFinite());
   BOOST_TEST(images.cwiseAbs().maxCoeff() <= 1.0f);  // the generator ends in tanh
 }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -2,7 +2,6 @@
 // Tests of the device backend as a whole (device/backend.hpp): a Network and an
 // AlternatingTrainer on gan::Device give the CPU backend's numbers, from one seed, within a
 // stated tolerance, and checkpoints move between the backends.
-#define BOOST_TEST_MODULE device_training
 #include <boost/test/unit_test.hpp>
 
 #include <gan/device/backend.hpp>
@@ -20,6 +19,8 @@
 #include <cstdint>
 #include <limits>
 #include <vector>
+
+BOOST_AUTO_TEST_SUITE(device_training)
 
 namespace {
 
@@ -45,11 +46,6 @@ using Mlp =
 template <typename T>
 gan::device::Matrix<T> upload(const gan::Matrix<T>& host) {
   return gan::device::to_device(host);
-}
-
-template <typename T, typename View>
-gan::Vector<T> download(const View& view) {
-  return gan::Device<T>::to_host(view);
 }
 
 using Scalars = boost::mpl::list<float, double>;
@@ -323,3 +319,5 @@ BOOST_AUTO_TEST_CASE(a_failure_inside_thrust_becomes_a_device_error) {
                     std::invalid_argument);
   BOOST_TEST(gan::Device<float>::guarded([] { return 7; }) == 7);
 }
+
+BOOST_AUTO_TEST_SUITE_END()

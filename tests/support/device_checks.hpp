@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Test support for the device backend: copies of flat vectors between the host and the
-// device, and the comparison of a device result with the CPU's.
+// Test support for the device backend: copies of flat vectors and of a network's views between
+// the host and the device, and the comparison of a device result with the CPU's.
 #pragma once
 
 #include <gan/core/tensor.hpp>
+#include <gan/device/backend.hpp>
 #include <gan/device/buffer.hpp>
 
 #include <algorithm>
@@ -26,6 +27,13 @@ gan::Vector<T> to_host(const gan::device::Buffer<T>& device) {
   gan::Vector<T> host(static_cast<Eigen::Index>(device.size()));
   device.copy_to_host(std::span<T>(host.data(), device.size()));
   return host;
+}
+
+/// A host copy of a network's parameters, gradients or state on gan::Device<T>, given as the
+/// view the network hands out.
+template <typename T, typename View>
+gan::Vector<T> download(const View& view) {
+  return gan::Device<T>::to_host(view);
 }
 
 /// The largest difference between `found` and `expected`, relative to the largest magnitude
