@@ -86,7 +86,9 @@ BOOST_AUTO_TEST_CASE(resize_keeps_the_values_it_can_and_zeroes_new_ones) {
 }
 
 // Not under AddressSanitizer, whose runtime (GCC 12's) ends the program on a failed aligned
-// operator new, which Thrust's allocator uses, whatever allocator_may_return_null says.
+// operator new, which Thrust's allocator uses, whatever allocator_may_return_null says. Skipped
+// by a precondition, not disabled with enable_if: CTest runs this suite by name (--run_test),
+// and naming a suite enables the test cases in it that enable_if disabled.
 #if defined(__SANITIZE_ADDRESS__)
 constexpr bool kAllocationFailuresReachTheProgram = false;
 #else
@@ -94,7 +96,9 @@ constexpr bool kAllocationFailuresReachTheProgram = true;
 #endif
 
 BOOST_AUTO_TEST_CASE(running_out_of_memory_is_a_device_error_naming_the_size,
-                     *boost::unit_test::enable_if<kAllocationFailuresReachTheProgram>()) {
+                     *boost::unit_test::precondition([](boost::unit_test::test_unit_id) {
+                       return kAllocationFailuresReachTheProgram;
+                     })) {
   // More bytes than any machine has: the allocation fails at once, without touching memory.
   Buffer<double> buffer;
   const std::size_t too_many = std::numeric_limits<std::size_t>::max() / 16;
