@@ -5,6 +5,7 @@
 // text is their documentation.
 #pragma once
 
+#include "../mnist_classifier/weights_path.hpp"
 #include "command_line.hpp"
 
 #include <cmath>
@@ -26,13 +27,8 @@ using command_line::parse_positive;
 using command_line::read_flags;
 using command_line::UsageError;
 
-/// The weights of the classifier whose features measure sample quality: the file trained by
-/// scripts/train-classifier and kept in the repository (examples/CMakeLists.txt gives its path).
-#ifdef GAN_MNIST_CLASSIFIER_WEIGHTS
-inline const std::filesystem::path kDefaultClassifier = GAN_MNIST_CLASSIFIER_WEIGHTS;
-#else
-inline const std::filesystem::path kDefaultClassifier = "examples/mnist_classifier/mnist_classifier.gan";
-#endif
+/// The classifier whose features measure sample quality: the committed weights.
+inline const std::filesystem::path kDefaultClassifier = mnist_classifier::kCommittedWeights;
 
 /// Everything the command line can set. Values that a checkpoint also records (seed, batch
 /// size) are optional, so that a resumed run can tell "not given" from "given".
@@ -54,10 +50,11 @@ struct Options {
   int threads = 0;             // 0: OpenMP's default (OMP_NUM_THREADS, else every core)
   std::string device = "cpu";  // or the build's device (program.hpp, check_device())
   std::uint64_t log_every = 50;
+  // on, off, or auto: on when standard output is a terminal
   std::string progress_bar = "auto";
   std::size_t quality_samples = 2000;  // 0: no quality measurement
   std::uint64_t quality_every = 1;     // epochs; set from the program's default before parsing
-  std::filesystem::path classifier = kDefaultClassifier;  // on, off, or auto: on when standard output is a terminal
+  std::filesystem::path classifier = kDefaultClassifier;
   /// The flags the command line gave, so that a resumed run knows which settings to take from
   /// its checkpoint (those left out) and which were changed on purpose.
   std::set<std::string, std::less<>> given;

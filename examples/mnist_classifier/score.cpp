@@ -13,6 +13,7 @@
 // equal counts only; the count is always in the line.
 #include "../common/command_line.hpp"
 #include "classifier.hpp"
+#include "weights_path.hpp"
 
 #include <gan/data/idx.hpp>
 #include <gan/data/mnist.hpp>
@@ -46,11 +47,7 @@ using command_line::UsageError;
 constexpr std::string_view kName = "mnist_score";
 constexpr std::size_t kSide = 28;
 
-#ifdef GAN_MNIST_CLASSIFIER_WEIGHTS
-const std::filesystem::path kDefaultClassifier = GAN_MNIST_CLASSIFIER_WEIGHTS;
-#else
-const std::filesystem::path kDefaultClassifier = "examples/mnist_classifier/mnist_classifier.gan";
-#endif
+const std::filesystem::path kDefaultClassifier = mnist_classifier::kCommittedWeights;
 
 constexpr const char* kUsage = R"(Usage: mnist_score --images FILE [options]
 
