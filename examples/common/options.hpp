@@ -82,6 +82,9 @@ inline constexpr std::size_t kMaxK = 100;
 inline constexpr std::size_t kMaxSamples = 1'000'000;
 // Most samples a quality measurement scores: 78 MB of floats, held during the measurement.
 inline constexpr std::size_t kMaxQualitySamples = 100'000;
+// More epochs between measurements than this is a typo (and would overflow once multiplied
+// by the steps of an epoch).
+inline constexpr std::uint64_t kMaxQualityEvery = 1'000'000;
 
 /// The --help text, with the program's name and defaults filled in.
 inline std::string usage(const ProgramDefaults& defaults) {
@@ -99,6 +102,8 @@ Data and output:
                         samples.png            the latest grid
                         log.csv                one row of statistics per step
                         checkpoint.gan         networks, optimizers, random state; every epoch
+                        report.html            charts of losses, scores and quality, and the
+                                               grids: one self-contained page, every epoch
 Training:
   --epochs N          train until N epochs are complete (default EPOCHS; on --resume, the
                       epochs already done count, so N is the total)
@@ -129,7 +134,10 @@ Quality (docs/metrics.md):
                       features of a digit classifier, printed and logged to log.csv with
                       its sample counts, the Inception-Score analogue and the entropy of the
                       predicted classes; 0 turns it off (default 2000, at most 100000)
-  --quality-every N   measure every N epochs' worth of steps (default QUALITY_EVERY)
+  --quality-every N   measure every N epochs' worth of steps, 1 to 1000000 (default
+                      QUALITY_EVERY)
+                      On --resume, --quality-samples and --quality-every default to the
+                      checkpoint's values.
   --classifier FILE   the classifier's weights (default CLASSIFIER, trained by
                       scripts/train-classifier); its features fit digits, not other images
 Sampling:
@@ -207,7 +215,7 @@ inline Options parse_options(int argc, const char* const* argv, const ProgramDef
         else if (flag == "--quality-samples")
           options.quality_samples = parse_integer<std::size_t>(flag, value, 0, kMaxQualitySamples);
         else if (flag == "--quality-every")
-          options.quality_every = parse_integer<std::uint64_t>(flag, value, 1);
+          options.quality_every = parse_integer<std::uint64_t>(flag, value, 1, kMaxQualityEvery);
         else if (flag == "--classifier")
           options.classifier = value;
         else if (flag == "--progress-bar")

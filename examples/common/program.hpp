@@ -27,6 +27,7 @@
 #endif
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -186,7 +187,9 @@ void save_checkpoint(const Trainer& trainer, const RunState& state, const Option
                            {"k", std::to_string(options.discriminator_steps)},
                            {"g_lr", exact_text(options.generator_learning_rate)},
                            {"d_lr", exact_text(options.discriminator_learning_rate)},
-                           {"g_average", exact_text(options.generator_average_decay)}});
+                           {"g_average", exact_text(options.generator_average_decay)},
+                           {"quality_samples", std::to_string(options.quality_samples)},
+                           {"quality_every", std::to_string(options.quality_every)}});
 }
 
 /// The training settings of a resumed run: those the command line leaves out come from the
@@ -233,6 +236,17 @@ inline Options with_checkpoint_settings(const Options& options) {
   take(
       "--g-average", "g_average", settings.generator_average_decay,
       [](double decay) { return decay >= 0 && decay < 1; }, "a number in [0, 1)");
+  // The quality schedule; checkpoints written before it existed keep the defaults.
+  if (reader.contains("metadata.quality_samples"))
+    take(
+        "--quality-samples", "quality_samples", settings.quality_samples,
+        [](std::size_t n) { return n != 1 && n <= kMaxQualitySamples; },
+        gan::message("0 or a whole number from 2 to ", kMaxQualitySamples));
+  if (reader.contains("metadata.quality_every"))
+    take(
+        "--quality-every", "quality_every", settings.quality_every,
+        [](std::uint64_t n) { return n >= 1 && n <= kMaxQualityEvery; },
+        gan::message("a whole number from 1 to ", kMaxQualityEvery));
   return settings;
 }
 
@@ -366,6 +380,10 @@ void measure_quality(Trainer& trainer, const Options& options, const RunState& s
         "\n(train it with scripts/train-classifier, or give --quality-samples 0 to train "
         "without measuring quality)"));
   }
+  if (digits.cols() < 2)
+    throw gan::DataError(gan::message(
+        "--data '", options.data_dir.string(), "': expected at least 2 images to measure quality "
+        "against, got ", digits.cols(), "; give --quality-samples 0 to train without measuring"));
   const auto start = std::chrono::steady_clock::now();
   auto evaluator = std::make_shared<gan::metrics::QualityEvaluator<float>>(
       [classifier](const gan::Matrix<float>& images) { return classifier->scores(images); },
@@ -592,6 +610,17 @@ inline bool shows_progress_bar(const Options& options) {
   return ::isatty(STDOUT_FILENO) == 1 && !(term != nullptr && std::string_view(term) == "dumb");
 }
 
+/// The width of the terminal on standard output, or 0 when unknown: from the terminal itself,
+/// else from COLUMNS.
+inline std::size_t terminal_columns() {
+  winsize size{};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  const char* columns = std::getenv("COLUMNS");
+  std::size_t value = 0;
+  if (columns != nullptr) std::from_chars(columns, columns + std::strlen(columns), value);
+  return value;
+}
+
 /// Trains until options.epochs epochs are complete, or until SIGINT or SIGTERM stops the run
 /// between two steps (see interrupt.hpp). Status lines end with std::endl, so that a log file
 /// or a pipe sees each one as it happens.
@@ -606,7 +635,8 @@ void train(Trainer& trainer, const Options& options, RunState& state) {
   if (const int signal = InterruptFlag::received())
     throw Interrupted(signal,
                       gan::message("interrupted by ", signal_name(signal),
-                                   " while loading the data; nothing was written"),
+                                   " while loading the data and the real digits' statistics; "
+                                   "nothing was written"),
                       options.resume);
   // Every input is checked by now: only now does --out get anything.
   NewOutputs outputs(options);
@@ -651,7 +681,7 @@ void train(Trainer& trainer, const Options& options, RunState& state) {
   };
   // Drawn below the progress lines, counting batches so that k and resuming do not matter.
   std::optional<gan::ProgressBar> bar;
-  if (shows_progress_bar(options)) bar.emplace(std::cout);
+  if (shows_progress_bar(options)) bar.emplace(std::cout, 0.2, terminal_columns());
   const auto batches_done = [&] { return at.epoch * data.batches_per_epoch() + at.batch; };
   const std::uint64_t batches_in_run = options.epochs * data.batches_per_epoch();
   while (at.epoch < options.epochs) {
@@ -659,7 +689,16 @@ void train(Trainer& trainer, const Options& options, RunState& state) {
       bar->update(batches_done(), batches_in_run,
                   gan::message("epoch ", at.epoch + 1, "/", options.epochs));
     if (const int signal = InterruptFlag::received()) {
-      if (trainer.steps() != checkpoint_steps) save();  // mid-epoch: the position is saved
+      if (trainer.steps() != checkpoint_steps) {
+        save();  // mid-epoch: the position is saved
+        // The report follows, so that it shows the steps the checkpoint holds; it is only a
+        // view of the log, so failing to write it does not hide the interruption.
+        try {
+          report.write(options.out_dir / "report.html");
+        } catch (const gan::Error& error) {
+          std::cerr << "note: " << error.what() << '\n';
+        }
+      }
       throw interrupted_training(signal, trainer.steps(), epoch_of_last_batch + 1, options,
                                  checkpoint);
     }

@@ -79,19 +79,22 @@ struct Options {
 
 Options parse_options(int argc, const char* const* argv) {
   Options options;
-  options.help =
-      command_line::read_flags(argc, argv, {"--images", "--data", "--classifier", "--threads"},
-                               [&](std::string_view flag, std::string_view value) {
-                                 if (flag == "--images")
-                                   options.images = value;
-                                 else if (flag == "--data")
-                                   options.data_dir = value;
-                                 else if (flag == "--classifier")
-                                   options.classifier = value;
-                                 else if (flag == "--threads")
-                                   options.threads = command_line::parse_integer<int>(
-                                       flag, value, 1, command_line::kMaxThreads);
-                               });
+  options.help = command_line::read_flags(
+      argc, argv, {"--images", "--data", "--classifier", "--threads"},
+      [&](std::string_view flag, std::string_view value) {
+        if (flag == "--images" && options.images)
+          throw UsageError(gan::message("--images: expected one file, got '",
+                                        options.images->string(), "' and '", value, "'"));
+        if (flag == "--images")
+          options.images = value;
+        else if (flag == "--data")
+          options.data_dir = value;
+        else if (flag == "--classifier")
+          options.classifier = value;
+        else if (flag == "--threads")
+          options.threads =
+              command_line::parse_integer<int>(flag, value, 1, command_line::kMaxThreads);
+      });
   if (!options.help && !options.images)
     throw UsageError("--images: expected the file to score, got none");
   return options;
@@ -168,13 +171,21 @@ int score(const Options& options) {
     throw gan::DataError(gan::message("'", options.images->string(),
                                       "': expected at least 2 images to score, got ",
                                       images.values.cols()));
-  auto classifier = mnist_classifier::MnistClassifier::load(options.classifier);
+  std::optional<mnist_classifier::MnistClassifier> classifier;
+  try {
+    classifier.emplace(mnist_classifier::MnistClassifier::load(options.classifier));
+  } catch (const gan::CheckpointError& error) {
+    throw gan::CheckpointError(gan::message("--classifier: ", error.what()));
+  }
   const gan::data::LabelledImages real = gan::data::load_mnist_folder(options.data_dir);
+  if (real.count < 2)
+    throw gan::DataError(gan::message("--data '", options.data_dir.string(),
+                                      "': expected at least 2 real images, got ", real.count));
   if (real.rows != kSide || real.cols != kSide)
     throw gan::DataError(gan::message("--data '", options.data_dir.string(), "': expected ", kSide,
                                       "x", kSide, " images, got ", real.rows, "x", real.cols));
   const gan::metrics::QualityEvaluator<float> evaluator(
-      [&](const gan::Matrix<float>& batch) { return classifier.scores(batch); },
+      [&](const gan::Matrix<float>& batch) { return classifier->scores(batch); },
       gan::data::to_matrix<float>(real));
   const gan::Quality quality = evaluator.evaluate(images.values);
   const double seconds =

@@ -302,6 +302,18 @@ case "$case_name" in
     expected_status=2 expected_message="--progress-bar: expected auto, on or off, got 'sometimes'"
     expect_failure --data "$work/data" --out "$work/out" --progress-bar sometimes
     expect_no_output_folder ;;
+  resumed_run_keeps_the_quality_schedule)
+    make_data "$work/data"
+    "$program" --data "$work/data" --out "$work/run" --epochs 1 --batch-size 10 --threads 1 \
+      --quality-every 1 --quality-samples 50 >/dev/null || fail "the first epoch failed"
+    # Resumed without the quality flags: the checkpoint's schedule goes on.
+    "$program" --data "$work/data" --out "$work/run" --epochs 2 --threads 1 \
+      --resume "$work/run/checkpoint.gan" >/dev/null || fail "the resumed epoch failed"
+    [[ "$(awk -F, '$8 != "" && NR > 1 {print $1 ":" $9}' "$work/run/log.csv" | tr '\n' ' ')" == \
+      "10:50 20:50 " ]] || fail "expected measurements of 50 samples at steps 10 and 20, got: \
+$(awk -F, '$8 != "" && NR > 1' "$work/run/log.csv")"
+    grep -q "quality: 50 samples every 1 epochs" "$work/run/report.html" ||
+      fail "expected the report to name the checkpoint's quality schedule" ;;
   new_run_over_a_previous_one_is_refused)
     train_one_epoch
     cp "$work/run/checkpoint.gan" "$work/before.gan"

@@ -142,8 +142,8 @@ class TrainingReport {
 
   /// Records the rows of a CSV log as CsvLogger writes it (a header row, then one row per
   /// step), as if each had come through operator(). Columns are found by their header names,
-  /// so extra columns are fine; quality columns (frechet_distance, sample_count,
-  /// reference_count, inception_score, class_entropy), when the log has them, are read too.
+  /// so extra columns are fine; quality columns (frechet_distance, quality_samples,
+  /// quality_reference, inception_score, class_entropy), when the log has them, are read too.
   /// @return the rows read
   /// @throws DataError naming the line when the header lacks a column CsvLogger writes or a
   ///   row has too few fields or a field that is not a number

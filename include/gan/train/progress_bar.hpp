@@ -54,11 +54,16 @@ class ProgressBar {
 
   /// @param terminal       the stream the bar is drawn on; it must outlive the bar
   /// @param redraw_seconds the bar is redrawn at most this often (a redraw costs a write)
-  explicit ProgressBar(std::ostream& terminal, double redraw_seconds = 0.2)
+  /// @param columns        the terminal's width, or 0 if unknown: a line as wide would wrap,
+  ///                       and each redraw would then leave a fragment behind, so the bar
+  ///                       gives up the elapsed time, then bar width, then characters to fit
+  explicit ProgressBar(std::ostream& terminal, double redraw_seconds = 0.2,
+                       std::size_t columns = 0)
       : terminal_(&terminal),
         target_(terminal.rdbuf()),
         filter_(*this),
-        redraw_interval_(redraw_seconds) {
+        redraw_interval_(redraw_seconds),
+        columns_(columns) {
     terminal_->rdbuf(&filter_);
   }
   ProgressBar(const ProgressBar&) = delete;
@@ -84,23 +89,36 @@ class ProgressBar {
   }
 
   /// The text of the bar for these values, as update() would draw it (without the carriage
-  /// return and erase sequence).
+  /// return and erase sequence), narrower than the terminal when its width is known.
   std::string line(std::uint64_t done, std::uint64_t total, std::string_view label,
                    Clock::time_point now) const {
     const double fraction =
         total == 0 ? 1.0 : std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
-    constexpr int kWidth = 20;
-    const int filled = static_cast<int>(fraction * kWidth);
-    std::string text(label);
-    if (!text.empty()) text += ' ';
-    text += '[';
-    text.append(static_cast<std::size_t>(filled), '#');
-    text.append(static_cast<std::size_t>(kWidth - filled), '-');
-    char numbers[96];
-    std::snprintf(numbers, sizeof numbers, "] %3d%%  %s elapsed  ETA %s",
-                  static_cast<int>(fraction * 100), format_duration(elapsed(now)).c_str(),
-                  format_duration(seconds_left(done, total, now)).c_str());
-    return text + numbers;
+    const auto compose = [&](std::size_t width, bool with_elapsed) {
+      const auto filled = static_cast<std::size_t>(fraction * static_cast<double>(width));
+      std::string text(label);
+      if (!text.empty()) text += ' ';
+      text += '[';
+      text.append(filled, '#');
+      text.append(width - filled, '-');
+      char numbers[96];
+      std::snprintf(numbers, sizeof numbers, "] %3d%%", static_cast<int>(fraction * 100));
+      text += numbers;
+      if (with_elapsed) text += "  " + format_duration(elapsed(now)) + " elapsed";
+      text += "  ETA " + format_duration(seconds_left(done, total, now));
+      return text;
+    };
+    constexpr std::size_t kWidth = 20, kNarrowest = 5;
+    std::string text = compose(kWidth, true);
+    // The last column stays free: writing into it wraps on some terminals.
+    if (columns_ == 0 || text.size() < columns_) return text;
+    text = compose(kWidth, false);
+    if (text.size() >= columns_) {
+      const std::size_t excess = text.size() - columns_ + 1;
+      text = compose(excess <= kWidth - kNarrowest ? kWidth - excess : kNarrowest, false);
+    }
+    if (text.size() >= columns_) text.resize(columns_ > 1 ? columns_ - 1 : 0);
+    return text;
   }
 
   /// Seconds until `total`, from the pace since the first update(); infinity until a unit is
@@ -156,6 +174,7 @@ class ProgressBar {
   std::streambuf* target_;
   EraseFirst filter_;
   std::chrono::duration<double> redraw_interval_;
+  std::size_t columns_;
   bool started_ = false;
   bool drawn_ = false;
   Clock::time_point start_time_{};

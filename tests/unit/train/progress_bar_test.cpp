@@ -48,6 +48,30 @@ BOOST_AUTO_TEST_CASE(the_time_left_follows_the_pace_since_the_first_update) {
              "[####################] 100%  1m 15s elapsed  ETA 0s");
 }
 
+BOOST_AUTO_TEST_CASE(a_narrow_terminal_gets_a_line_that_does_not_wrap) {
+  std::ostringstream out;
+  const auto at = t0 + seconds(10);
+  // 80 columns: everything fits.
+  gan::ProgressBar wide(out, 0.2, 80);
+  wide.update(100, 1000, "", t0);
+  BOOST_TEST(wide.line(150, 1000, "epoch 2/10", at) ==
+             "epoch 2/10 [###-----------------]  15%  10s elapsed  ETA 2m 50s");
+  // 51: the elapsed time goes first (the line then takes 50, leaving the last column free).
+  gan::ProgressBar medium(out, 0.2, 51);
+  medium.update(100, 1000, "", t0);
+  BOOST_TEST(medium.line(150, 1000, "epoch 2/10", at) ==
+             "epoch 2/10 [###-----------------]  15%  ETA 2m 50s");
+  // 40: then bar width.
+  gan::ProgressBar narrow(out, 0.2, 40);
+  narrow.update(100, 1000, "", t0);
+  const std::string line = narrow.line(150, 1000, "epoch 2/10", at);
+  BOOST_TEST(line == "epoch 2/10 [#--------]  15%  ETA 2m 50s");
+  BOOST_TEST(line.size() < 40u);
+  // 20: then characters.
+  gan::ProgressBar tiny(out, 0.2, 20);
+  BOOST_TEST(tiny.line(150, 1000, "epoch 2/10", at).size() == 19u);
+}
+
 BOOST_AUTO_TEST_CASE(the_bar_is_redrawn_in_place_at_most_once_per_interval) {
   std::ostringstream out;
   {
