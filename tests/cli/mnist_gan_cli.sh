@@ -592,7 +592,7 @@ $(awk -F, '$8 != "" && NR > 1' "$work/run/log.csv")"
     # The first step's statistics agree (later ones drift apart in float, as docs/backends.md
     # explains); columns 2-5 are the losses and the scores.
     paste -d, <(sed -n 2p "$work/device/log.csv") <(sed -n 2p "$work/cpu/log.csv") |
-      awk -F, '{ for (i = 2; i <= 5; ++i) { d = $i - $(i + 7); if (d < 0) d = -d
+      awk -F, '{ for (i = 2; i <= 5; ++i) { d = $i - $(i + NF / 2); if (d < 0) d = -d
                    if (d > 1e-4) exit 1 } }' ||
       fail "the first step differs between the backends: $(sed -n 2p "$work/device/log.csv")" \
         "against $(sed -n 2p "$work/cpu/log.csv")" ;;
