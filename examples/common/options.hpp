@@ -181,9 +181,9 @@ inline Options parse_options(int argc, const char* const* argv, const ProgramDef
   options.help = read_flags(
       argc, argv,
       {"--data", "--out", "--epochs", "--batch-size", "--seed", "--loss", "--k", "--g-lr", "--d-lr",
-       "--g-average", "--threads", "--device", "--log-every", "--progress-bar", "--quality-samples", "--quality-every", "--classifier",
-       "--resume",
-       "--samples", "--samples-out"},
+       "--g-average", "--threads", "--device", "--log-every", "--progress-bar",
+       "--quality-samples", "--quality-every", "--classifier", "--resume", "--samples",
+       "--samples-out"},
       [&](std::string_view flag, std::string_view value) {
         options.given.emplace(flag);
         if (flag == "--data")
