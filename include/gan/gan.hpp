@@ -24,10 +24,15 @@
 #include <gan/layers/reshape.hpp>
 #include <gan/layers/sigmoid.hpp>
 #include <gan/layers/tanh.hpp>
+#include <gan/losses/hinge.hpp>
+#include <gan/losses/label_smoothing.hpp>
 #include <gan/losses/least_squares.hpp>
 #include <gan/losses/minimax.hpp>
 #include <gan/losses/non_saturating.hpp>
+#include <gan/losses/penalties.hpp>
+#include <gan/losses/relativistic_average.hpp>
 #include <gan/losses/softmax_cross_entropy.hpp>
+#include <gan/losses/wasserstein.hpp>
 #include <gan/metrics/class_scores.hpp>
 #include <gan/metrics/frechet.hpp>
 #include <gan/metrics/quality.hpp>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// expect: static assertion failed: gan::AlternatingTrainer: Loss must model gan::LossPolicy.*required expression 'Loss::generator_loss
+// expect: static assertion failed: gan::AlternatingTrainer: Loss must model gan::LossPolicy.*Loss::generator_loss\(logits, gradient\)
 // A loss policy with a misspelt member, given to the trainer: it has no generator_loss(), so
 // it does not model gan::LossPolicy. The diagnostic names the concept and the missing member.
 #include <gan/gan.hpp>

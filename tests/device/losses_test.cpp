@@ -4,9 +4,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include <gan/device/losses.hpp>
+#include <gan/losses/hinge.hpp>
+#include <gan/losses/label_smoothing.hpp>
 #include <gan/losses/least_squares.hpp>
 #include <gan/losses/minimax.hpp>
 #include <gan/losses/non_saturating.hpp>
+#include <gan/losses/wasserstein.hpp>
 
 #include "support/convolution_checks.hpp"
 
@@ -18,7 +21,9 @@ namespace {
 
 using namespace gan::test_support;
 
-using Policies = boost::mpl::list<gan::NonSaturatingLoss, gan::MinimaxLoss, gan::LeastSquaresLoss>;
+using Policies = boost::mpl::list<gan::NonSaturatingLoss, gan::MinimaxLoss, gan::LeastSquaresLoss,
+                                  gan::WassersteinLoss, gan::HingeLoss,
+                                  gan::OneSidedLabelSmoothing<gan::NonSaturatingLoss>>;
 
 }  // namespace
 

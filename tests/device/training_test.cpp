@@ -205,6 +205,20 @@ BOOST_AUTO_TEST_CASE(training_on_the_device_follows_the_cpu_with_least_squares) 
                                                                                         9);
 }
 
+// The losses whose device path differs from the per-logit one: the penalties run their
+// per-sample arithmetic on the host and the critic's passes on the device, the relativistic
+// loss is computed on the host from device logits, and weight clipping runs on the device.
+BOOST_AUTO_TEST_CASE(training_on_the_device_follows_the_cpu_with_the_gan_variants) {
+  expect_training_agrees<double, gan::WassersteinGpLoss, gan::Adam, gan::StandardNormal>(2, 0, 3,
+                                                                                         8);
+  expect_training_agrees<double, gan::NonSaturatingR1Loss, gan::Adam, gan::StandardNormal>(1, 0,
+                                                                                           3, 8);
+  expect_training_agrees<double, gan::RelativisticAverageLoss, gan::Sgd, gan::StandardNormal>(
+      1, 0, 3, 8);
+  expect_training_agrees<double, gan::WassersteinLoss, gan::Adam, gan::StandardNormal>(2, 0, 3,
+                                                                                       8);
+}
+
 BOOST_AUTO_TEST_CASE(a_checkpoint_moves_between_the_backends) {
   using CpuTrainer = gan::AlternatingTrainer<Generator, Discriminator, gan::NonSaturatingLoss,
                                              gan::Adam, gan::StandardNormal, double>;

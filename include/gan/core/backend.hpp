@@ -75,6 +75,11 @@ struct Cpu {
   /// Sets every value of a view to `value`.
   static void fill(vector_view values, Scalar value) { values.setConstant(value); }
 
+  /// Limits every value of a view to [low, high] (a WGAN critic's weight clipping).
+  static void clamp(vector_view values, Scalar low, Scalar high) {
+    values = values.cwiseMax(low).cwiseMin(high);
+  }
+
   /// Whether every value is finite.
   static bool all_finite(const_vector_view values) { return values.allFinite(); }
 
@@ -128,6 +133,12 @@ struct Cpu {
   template <typename Loss>
   static double generator_loss(const matrix_type& fake_logits, matrix_type& fake_gradient) {
     return Loss::generator_loss(fake_logits, fake_gradient);
+  }
+  /// The generator loss of a policy that also looks at D's outputs on real data.
+  template <typename Loss>
+  static double generator_loss(const matrix_type& real_logits, const matrix_type& fake_logits,
+                               matrix_type& fake_gradient) {
+    return Loss::generator_loss(real_logits, fake_logits, fake_gradient);
   }
   template <typename Loss>
   static double mean_score(const matrix_type& logits) {

@@ -8,6 +8,7 @@
 #include <gan/core/shape.hpp>
 #include <gan/core/tensor.hpp>
 #include <gan/io/checkpoint.hpp>
+#include <gan/losses/traits.hpp>
 #include <gan/nn/mode.hpp>
 
 #include <concepts>
@@ -56,14 +57,29 @@ concept LayerSpec = is_shape_v<InputShape> && requires(const Spec spec) {
 /// ([1, batch]), plus the score reported as "D(x)" in the statistics. Losses are means over
 /// the batch; the gradients are those of the returned value. A new GAN variant is a new type
 /// modelling this concept; the trainer never changes.
+///
+/// Optional members, which the trainer looks for (losses/traits.hpp, losses/penalties.hpp):
+///   generator_uses_real_logits = true, with generator_loss(real_logits, fake_logits, gradient)
+///     in place of the two-argument form: G's loss also reads D's outputs on real data
+///   default_discriminator_steps: the k that AlternatingTrainer::Options starts from
+///   check(): validates the policy's settings, throwing std::invalid_argument
+///   penalize(discriminator, real, fake, rng, scratch): adds a penalty's gradient to D's
+///     gradients in each discriminator step and returns the penalty
+///   after_discriminator_update(discriminator): constrains D after each of its updates
+/// A policy with settings (a penalty's weight) is an object: the trainer keeps the one in its
+/// Options and calls these members on it.
 template <typename Loss, typename Scalar>
 concept LossPolicy = requires(const Matrix<Scalar>& logits, Matrix<Scalar>& gradient,
                               Scalar logit) {
   { Loss::name } -> std::convertible_to<const char*>;
   { Loss::discriminator_loss(logits, logits, gradient, gradient) } -> std::convertible_to<double>;
-  { Loss::generator_loss(logits, gradient) } -> std::convertible_to<double>;
   { Loss::score(logit) } -> std::convertible_to<double>;
-};
+} && (requires(const Matrix<Scalar>& logits, Matrix<Scalar>& gradient) {
+  { Loss::generator_loss(logits, gradient) } -> std::convertible_to<double>;
+} || (detail::GeneratorUsesRealLogits<Loss> &&
+      requires(const Matrix<Scalar>& logits, Matrix<Scalar>& gradient) {
+        { Loss::generator_loss(logits, logits, gradient) } -> std::convertible_to<double>;
+      }));
 
 /// An optimizer for one network's flat parameter vector, with state it can checkpoint.
 /// B is the backend whose parameter views step() takes, or a bare scalar type for the CPU.

@@ -15,6 +15,7 @@
 #include <gan/device/elementwise.hpp>
 #include <gan/device/error.hpp>
 #include <gan/device/losses.hpp>
+#include <gan/losses/traits.hpp>
 #include <gan/device/policy.hpp>
 #include <gan/device/random.hpp>
 #include <gan/device/sgd.hpp>
@@ -40,6 +41,14 @@ struct Blend {
   T decay;
   GAN_HOST_DEVICE T operator()(T average, T value) const {
     return decay * average + (T(1) - decay) * value;
+  }
+};
+
+template <typename T>
+struct Clamp {
+  T low, high;
+  GAN_HOST_DEVICE T operator()(T value) const {
+    return value < low ? low : (value > high ? high : value);
   }
 };
 
@@ -92,6 +101,12 @@ struct Device {
   static void fill(vector_view values, Scalar value) {
     thrust::fill(device::detail::step_policy(), pointer(values.data),
                  pointer(values.data) + values.size, value);
+  }
+
+  static void clamp(vector_view values, Scalar low, Scalar high) {
+    thrust::transform(device::detail::step_policy(), pointer(values.data),
+                      pointer(values.data) + values.size, pointer(values.data),
+                      device::detail::Clamp<Scalar>{low, high});
   }
 
   static void blend(vector_view average, const_vector_view values, Scalar decay) {
@@ -170,18 +185,56 @@ struct Device {
     }
   }
 
+  /// A policy made of per-logit terms (RealTerm, FakeTerm, GeneratorTerm) is computed on the
+  /// device. Any other (the relativistic loss, whose terms depend on batch means) is computed
+  /// on the host by its own functions: the logits are one row per batch, so the copies are
+  /// small next to the passes that produced them.
   template <typename Loss>
   static double discriminator_loss(const matrix_type& real_logits, const matrix_type& fake_logits,
                                    matrix_type& real_gradient, matrix_type& fake_gradient) {
-    return device::discriminator_loss<Loss>(real_logits, fake_logits, real_gradient, fake_gradient);
+    if constexpr (gan::detail::PerLogitLoss<Loss>) {
+      return device::discriminator_loss<Loss>(real_logits, fake_logits, real_gradient,
+                                              fake_gradient);
+    } else {
+      Matrix<Scalar> real_host_gradient, fake_host_gradient;
+      const double loss = Loss::discriminator_loss(matrix_to_host(real_logits),
+                                                   matrix_to_host(fake_logits),
+                                                   real_host_gradient, fake_host_gradient);
+      real_gradient = matrix_from_host(real_host_gradient);
+      fake_gradient = matrix_from_host(fake_host_gradient);
+      return loss;
+    }
   }
   template <typename Loss>
   static double generator_loss(const matrix_type& fake_logits, matrix_type& fake_gradient) {
-    return device::generator_loss<Loss>(fake_logits, fake_gradient);
+    if constexpr (gan::detail::PerLogitLoss<Loss>) {
+      return device::generator_loss<Loss>(fake_logits, fake_gradient);
+    } else {
+      Matrix<Scalar> host_gradient;
+      const double loss = Loss::generator_loss(matrix_to_host(fake_logits), host_gradient);
+      fake_gradient = matrix_from_host(host_gradient);
+      return loss;
+    }
+  }
+  template <typename Loss>
+  static double generator_loss(const matrix_type& real_logits, const matrix_type& fake_logits,
+                               matrix_type& fake_gradient) {
+    Matrix<Scalar> host_gradient;
+    const double loss = Loss::generator_loss(matrix_to_host(real_logits),
+                                             matrix_to_host(fake_logits), host_gradient);
+    fake_gradient = matrix_from_host(host_gradient);
+    return loss;
   }
   template <typename Loss>
   static double mean_score(const matrix_type& logits) {
-    return device::mean_score<Loss>(logits);
+    if constexpr (gan::detail::PerLogitLoss<Loss>) {
+      return device::mean_score<Loss>(logits);
+    } else {
+      const Matrix<Scalar> host = matrix_to_host(logits);
+      double total = 0;
+      for (Eigen::Index i = 0; i < host.size(); ++i) total += Loss::score(host(i));
+      return total / static_cast<double>(host.size());
+    }
   }
 
  private:

@@ -421,8 +421,15 @@ LossGradientCheckReport loss_gradient_check(
   Matrix<Scalar> real_gradient;
   Matrix<Scalar> fake_gradient;
   Matrix<Scalar> generator_gradient;
+  // A loss whose G side reads D's outputs on real data (the relativistic one) gets them.
+  const auto generator_loss_into = [&](Matrix<Scalar>& gradient) {
+    if constexpr (gan::detail::GeneratorUsesRealLogits<Loss>)
+      return Loss::generator_loss(real, fake, gradient);
+    else
+      return Loss::generator_loss(fake, gradient);
+  };
   Loss::discriminator_loss(real, fake, real_gradient, fake_gradient);
-  Loss::generator_loss(fake, generator_gradient);
+  generator_loss_into(generator_gradient);
 
   // The loss functions below write their gradients into scratch matrices, never into the
   // analytic ones being checked.
@@ -431,7 +438,7 @@ LossGradientCheckReport loss_gradient_check(
   const auto discriminator_loss = [&] {
     return Loss::discriminator_loss(real, fake, scratch_real, scratch_fake);
   };
-  const auto generator_loss = [&] { return Loss::generator_loss(fake, scratch_fake); };
+  const auto generator_loss = [&] { return generator_loss_into(scratch_fake); };
 
   LossGradientCheckReport report;
   report.discriminator_real =

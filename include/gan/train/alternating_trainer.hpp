@@ -175,8 +175,10 @@ class AlternatingTrainer {
     Hyperparameters generator_optimizer{};
     /// The discriminator's optimizer settings.
     Hyperparameters discriminator_optimizer{};
-    /// Discriminator steps per generator step (k in Goodfellow et al. 2014, algorithm 1).
-    std::size_t discriminator_steps = 1;
+    /// Discriminator steps per generator step (k in Goodfellow et al. 2014, algorithm 1);
+    /// the loss policy's default_discriminator_steps when it declares one (5 for the
+    /// Wasserstein losses), else 1.
+    std::size_t discriminator_steps = detail::default_discriminator_steps<Loss>();
     /// Seeds the parameter initialisation and every noise draw.
     std::uint64_t seed = 0;
     /// Decay of an exponential moving average of the generator's parameters, kept beside
@@ -185,6 +187,9 @@ class AlternatingTrainer {
     /// the average are much less noisy than from the generator itself, whose parameters
     /// oscillate in the game. 0 turns it off; 0.999 averages over about the last 1,000 steps.
     double generator_average_decay = 0;
+    /// The loss policy, with its settings where it has any (a penalty's weight, a critic's
+    /// weight clip).
+    Loss loss{};
   };
 
   /// A trainer with freshly initialised networks.
@@ -472,6 +477,7 @@ class AlternatingTrainer {
           message("AlternatingTrainer: expected a generator average "
                   "decay in [0, 1), got ",
                   options.generator_average_decay));
+    if constexpr (requires { options.loss.check(); }) options.loss.check();
     return options;
   }
 
@@ -554,10 +560,20 @@ class AlternatingTrainer {
       discriminator_.backward(real_gradient_, real_pass_, Backprop::parameters_only);
       discriminator_.backward(fake_gradient_, fake_pass_, Backprop::parameters_only);
     }
+    if constexpr (requires { options_.loss.penalize(discriminator_, real, fake, rng_, fake_pass_); }) {
+      // The passes above are done with, so the penalty's own passes may reuse fake_pass_.
+      stats.discriminator_penalty =
+          options_.loss.penalize(discriminator_, real, fake, rng_, fake_pass_);
+      stats.discriminator_loss += stats.discriminator_penalty;
+      if (!std::isfinite(stats.discriminator_loss)) diverged("discriminator", "loss", stats, false);
+    }
     // A finite loss can still have a non-finite gradient (an infinite input under a saturated
     // unit gives 0 * inf); one pass over the gradients keeps NaN out of the parameters.
     if (!discriminator_.gradients_are_finite()) diverged("discriminator", "gradient", stats, false);
     update(discriminator_optimizer_, discriminator_);
+    if constexpr (requires { options_.loss.after_discriminator_update(discriminator_); })
+      options_.loss.after_discriminator_update(discriminator_);
+    last_real_batch_ = &real;
   }
 
   /// The discriminator's loss, its gradients and the mean scores, from real_logits_ and
@@ -573,8 +589,16 @@ class AlternatingTrainer {
 
   void generator_step(StepStats& stats) {
     const Batch& fake = generator_pass_.output();
-    const Batch& fake_logits = discriminator_.forward(fake, fake_pass_);
-    stats.generator_loss = backend::template generator_loss<Loss>(fake_logits, fake_gradient_);
+    if constexpr (detail::GeneratorUsesRealLogits<Loss>) {
+      // The last real batch is still valid: the source is not called again before this step.
+      backend::assign(discriminator_.forward(*last_real_batch_, real_pass_), real_logits_);
+      const Batch& fake_logits = discriminator_.forward(fake, fake_pass_);
+      stats.generator_loss =
+          backend::template generator_loss<Loss>(real_logits_, fake_logits, fake_gradient_);
+    } else {
+      const Batch& fake_logits = discriminator_.forward(fake, fake_pass_);
+      stats.generator_loss = backend::template generator_loss<Loss>(fake_logits, fake_gradient_);
+    }
     if (!std::isfinite(stats.generator_loss)) diverged("generator", "loss", stats, true);
 
     // D is frozen: only the gradient with respect to its input is computed, and D's own
@@ -624,6 +648,7 @@ class AlternatingTrainer {
   // Buffers reused from step to step, so that training allocates only when the batch size
   // changes.
   Batch noise_;
+  const Batch* last_real_batch_ = nullptr;  // for a loss whose G step reads D(real)
   typename Generator::Activations generator_pass_;
   typename Generator::Activations sampling_pass_;
   typename Discriminator::Activations real_pass_;

@@ -40,8 +40,11 @@ struct Quality {
 struct StepStats {
   /// Generator steps completed, this one included (1 after the first step).
   std::uint64_t step = 0;
-  /// The discriminator's loss in the last discriminator step, before its update.
+  /// The discriminator's loss in the last discriminator step, before its update; with a
+  /// penalised loss policy (losses/penalties.hpp) it includes the penalty.
   double discriminator_loss = 0;
+  /// The penalty part of discriminator_loss (the gradient or R1 penalty); 0 without one.
+  double discriminator_penalty = 0;
   /// The generator's loss in this step, before its update.
   double generator_loss = 0;
   /// Mean D(x) over the last real batch, as the loss policy's score() reports it.
