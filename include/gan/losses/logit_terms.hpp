@@ -27,4 +27,27 @@ double mean_over_logits(const Matrix<Scalar>& logits, Matrix<Scalar>& gradient) 
   return loss / count;
 }
 
+/// The losses of a policy made of three per-logit terms: L_D = mean RealTerm over the real
+/// logits + mean FakeTerm over the fake ones, L_G = mean GeneratorTerm over the fake ones.
+/// Policies of that form inherit it and add their name and score().
+template <typename Real, typename Fake, typename Generator>
+struct TermwiseLoss {
+  using RealTerm = Real;
+  using FakeTerm = Fake;
+  using GeneratorTerm = Generator;
+
+  template <typename Scalar>
+  static double discriminator_loss(const Matrix<Scalar>& real_logits,
+                                   const Matrix<Scalar>& fake_logits, Matrix<Scalar>& real_gradient,
+                                   Matrix<Scalar>& fake_gradient) {
+    return mean_over_logits<RealTerm>(real_logits, real_gradient) +
+           mean_over_logits<FakeTerm>(fake_logits, fake_gradient);
+  }
+
+  template <typename Scalar>
+  static double generator_loss(const Matrix<Scalar>& fake_logits, Matrix<Scalar>& fake_gradient) {
+    return mean_over_logits<GeneratorTerm>(fake_logits, fake_gradient);
+  }
+};
+
 }  // namespace gan::detail

@@ -13,56 +13,48 @@
 
 namespace gan {
 
+namespace detail::wasserstein {
+
+/// A real sample's term, -r: the critic raises its output on real data.
+struct RealTerm {
+  template <typename Scalar>
+  GAN_HOST_DEVICE static double loss(Scalar r) {
+    return -static_cast<double>(r);
+  }
+  template <typename Scalar>
+  GAN_HOST_DEVICE static Scalar gradient(Scalar) {
+    return Scalar(-1);
+  }
+};
+/// A generated sample's term for the critic, f: it lowers its output on G's samples.
+struct FakeTerm {
+  template <typename Scalar>
+  GAN_HOST_DEVICE static double loss(Scalar f) {
+    return static_cast<double>(f);
+  }
+  template <typename Scalar>
+  GAN_HOST_DEVICE static Scalar gradient(Scalar) {
+    return Scalar(1);
+  }
+};
+
+}  // namespace detail::wasserstein
+
 /// The Wasserstein critic objective of Arjovsky et al. 2017 (arXiv:1701.07875, equation 3),
 /// without the constraint that makes it one: the critic's raw output c (no sigmoid) estimates
 /// the Wasserstein-1 distance as mean c(x) - mean c(G(z)), which the critic maximises and the
 /// generator minimises:
-///   L_D = mean_j f_j - mean_i r_i,   L_G = -mean_j f_j.
+///   L_D = mean_j f_j - mean_i r_i,   L_G = -mean_j f_j,
+/// so G's term is the critic's real term, -f.
 /// The estimate is only a distance while the critic is 1-Lipschitz, which WassersteinLoss
 /// (weight clipping) and WassersteinGpLoss (gradient penalty, losses/penalties.hpp) enforce;
 /// on its own this objective lets the critic's output grow without bound.
-struct WassersteinObjective {
+struct WassersteinObjective
+    : detail::TermwiseLoss<detail::wasserstein::RealTerm, detail::wasserstein::FakeTerm,
+                           detail::wasserstein::RealTerm> {
   static constexpr const char* name = "wasserstein";
   /// Both papers train the critic 5 times per generator step (n_critic in their algorithms).
   static constexpr std::size_t default_discriminator_steps = 5;
-
-  /// A real sample's term, -r: the critic raises its output on real data.
-  struct RealTerm {
-    template <typename Scalar>
-    GAN_HOST_DEVICE static double loss(Scalar r) {
-      return -static_cast<double>(r);
-    }
-    template <typename Scalar>
-    GAN_HOST_DEVICE static Scalar gradient(Scalar) {
-      return Scalar(-1);
-    }
-  };
-  /// A generated sample's term for the critic, f: it lowers its output on G's samples.
-  struct FakeTerm {
-    template <typename Scalar>
-    GAN_HOST_DEVICE static double loss(Scalar f) {
-      return static_cast<double>(f);
-    }
-    template <typename Scalar>
-    GAN_HOST_DEVICE static Scalar gradient(Scalar) {
-      return Scalar(1);
-    }
-  };
-  /// A generated sample's term for G, -f: the real sample's.
-  using GeneratorTerm = RealTerm;
-
-  template <typename Scalar>
-  static double discriminator_loss(const Matrix<Scalar>& real_logits,
-                                   const Matrix<Scalar>& fake_logits, Matrix<Scalar>& real_gradient,
-                                   Matrix<Scalar>& fake_gradient) {
-    return detail::mean_over_logits<RealTerm>(real_logits, real_gradient) +
-           detail::mean_over_logits<FakeTerm>(fake_logits, fake_gradient);
-  }
-
-  template <typename Scalar>
-  static double generator_loss(const Matrix<Scalar>& fake_logits, Matrix<Scalar>& fake_gradient) {
-    return detail::mean_over_logits<GeneratorTerm>(fake_logits, fake_gradient);
-  }
 
   /// The critic's raw output: its mean on real minus its mean on fake samples is the
   /// distance estimate, which is what to watch (it falls as G improves).
@@ -75,7 +67,7 @@ struct WassersteinObjective {
 /// The original Wasserstein GAN (Arjovsky et al. 2017, arXiv:1701.07875, algorithm 1): the
 /// critic objective of WassersteinObjective, with every critic parameter clipped to
 /// [-weight_clip, weight_clip] after each critic update, which bounds the critic's Lipschitz
-/// constant (crudely: the paper itself calls clipping "a clearly terrible way" to do it).
+/// constant, crudely, as the paper itself points out.
 ///
 /// The paper trains with RMSProp at a learning rate of 5e-5; with Adam, use a small learning
 /// rate and beta1 = 0 (gan::Adam's hyperparameters). WassersteinGpLoss usually trains better.
