@@ -23,6 +23,7 @@
 #include <gan/layers/relu.hpp>
 #include <gan/layers/reshape.hpp>
 #include <gan/layers/sigmoid.hpp>
+#include <gan/layers/spectral_norm.hpp>
 #include <gan/layers/tanh.hpp>
 #include <gan/losses/hinge.hpp>
 #include <gan/losses/label_smoothing.hpp>

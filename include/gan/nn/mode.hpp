@@ -66,6 +66,18 @@ constexpr std::size_t state_count_of() {
     return 0;
 }
 
+/// Whether a layer's output for each sample depends on that sample alone, in every mode. A
+/// layer may declare samples_are_independent (spectral normalisation is mode-aware, but
+/// couples no samples); one that says nothing is taken to couple them when it behaves
+/// differently in training and inference, as batch norm does.
+template <typename Layer, typename B>
+constexpr bool samples_are_independent() {
+  if constexpr (requires { Layer::samples_are_independent; })
+    return Layer::samples_are_independent;
+  else
+    return !ModeAwareForward<Layer, B>;
+}
+
 /// Whether a layer may write its output over its input, and computes its input gradient from
 /// its output alone (the elementwise activations): it declares can_run_in_place = true.
 template <typename Layer>

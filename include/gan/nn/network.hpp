@@ -129,10 +129,11 @@ class Network<Sequential<Layers...>, B> {
   static constexpr std::size_t state_count = kStateOffsets[layer_count];
   /// Whether every sample's output depends on that sample alone, in any mode: true unless a
   /// layer behaves differently in training and inference (batch norm), which is how layers
-  /// that look across the batch declare themselves. Batches of such a network may be joined
-  /// into one pass.
+  /// that look across the batch declare themselves, and does not declare
+  /// samples_are_independent (spectral normalisation; see detail::samples_are_independent).
+  /// Batches of such a network may be joined into one pass.
   static constexpr bool samples_are_independent = []<std::size_t... I>(std::index_sequence<I...>) {
-    return (!detail::ModeAwareForward<LayerAt<I>, B> && ...);
+    return (detail::samples_are_independent<LayerAt<I>, B>() && ...);
   }
   (std::make_index_sequence<layer_count>{});
 

@@ -20,6 +20,13 @@ using MyDiscriminator = gan::Sequential<gan::Dense<784, 256>, gan::LeakyRelu,
 
 using MyTrainer = gan::AlternatingTrainer<MyGenerator, MyDiscriminator>;
 
+// ---- docs/extending.md: "Spectral normalisation" ----
+using SpectralDiscriminator =
+    gan::Sequential<gan::SpectralNorm<gan::Dense<784, 256>>, gan::LeakyRelu,
+                    gan::SpectralNorm<gan::Dense<256, 1>>>;
+using SpectralTrainer = gan::AlternatingTrainer<MyGenerator, SpectralDiscriminator>;
+static_assert(SpectralTrainer::latent_size == 32);
+
 // ---- docs/extending.md: "A custom layer" ----
 struct Softsign {
   template <typename InputShape>
