@@ -42,6 +42,7 @@
 #include <gan/nn/sequential.hpp>
 #include <gan/noise/priors.hpp>
 #include <gan/optim/adam.hpp>
+#include <gan/optim/clip_gradient_norm.hpp>
 #include <gan/optim/sgd.hpp>
 #include <gan/report/training_report.hpp>
 #include <gan/train/alternating_trainer.hpp>
