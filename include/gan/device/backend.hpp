@@ -8,6 +8,7 @@
 #include <gan/device/batch_norm.hpp>
 #include <gan/device/blas.hpp>
 #include <gan/device/buffer.hpp>
+#include <gan/device/clip_gradient_norm.hpp>
 #include <gan/device/config.hpp>
 #include <gan/device/convolution.hpp>
 #include <gan/device/data.hpp>

@@ -58,17 +58,14 @@ constexpr std::array<char, Size> clipped_name(const char* base) {
 ///
 /// @tparam BaseTemplate an optimizer template over the backend, modelling gan::Optimizer
 ///         (gan::Adam, gan::Sgd)
-/// @note Limitation: CPU only; on gan::Device it does not compile (docs/limitations.md).
+/// On gan::Device include gan/device/backend.hpp, which brings the device step
+/// (device/clip_gradient_norm.hpp).
 template <template <typename> class BaseTemplate>
 struct ClipGradientNorm {
   /// The optimizer for backend B (or its bare scalar type, for the CPU).
   template <typename B>
   class Optimizer {
     using Backend = backend_t<B>;
-    static_assert(!Backend::on_device,
-                  "gan::ClipGradientNorm runs on the CPU only: the gradient norm and the scaled "
-                  "copy have no device passes yet. Use the wrapped optimizer alone on gan::Device "
-                  "(see docs/limitations.md)");
     using Scalar = typename Backend::scalar_type;
 
    public:
@@ -97,11 +94,12 @@ struct ClipGradientNorm {
 
     /// Scales `gradients` into a buffer of its own when their norm exceeds max_norm, then
     /// runs the wrapped optimizer's step on them.
-    void step(VectorRef<Scalar> parameters, ConstVectorRef<Scalar> gradients) {
+    void step(VectorRef<Scalar> parameters,
+              ConstVectorRef<Scalar> gradients) requires(!Backend::on_device) {
       GAN_ASSERT(gradients.size() == clipped_.size(),
                  "ClipGradientNorm::step: gradient count differs from the one the optimizer "
                  "was made for");
-      const double scale = scale_for(gradients);
+      const double scale = scale_for(gradients.template cast<double>().squaredNorm());
       if (scale == 1) return base_.step(parameters, gradients);
       clipped_ = gradients * static_cast<Scalar>(scale);
       base_.step(parameters, clipped_);
@@ -112,7 +110,7 @@ struct ClipGradientNorm {
     /// same thread. The norm is summed on one thread in a fixed order, so the result does
     /// not depend on the partition.
     void step(VectorRef<Scalar> parameters, ConstVectorRef<Scalar> gradients,
-              const ParameterPartition& partition) requires
+              const ParameterPartition& partition) requires(!Backend::on_device) &&
         requires(Base base, VectorRef<Scalar> values, ConstVectorRef<Scalar> steps,
                  const ParameterPartition& ranges) {
       base.step(values, steps, ranges);
@@ -121,13 +119,27 @@ struct ClipGradientNorm {
       GAN_ASSERT(gradients.size() == clipped_.size(),
                  "ClipGradientNorm::step: gradient count differs from the one the optimizer "
                  "was made for");
-      const double scale = scale_for(gradients);
+      const double scale = scale_for(gradients.template cast<double>().squaredNorm());
       if (scale == 1) return base_.step(parameters, gradients, partition);
       const auto factor = static_cast<Scalar>(scale);
       partition.for_each_range([&](int, Eigen::Index begin, Eigen::Index count) {
         clipped_.segment(begin, count) = gradients.segment(begin, count) * factor;
       });
       base_.step(parameters, clipped_, partition);
+    }
+
+    /// step() on the device (device/clip_gradient_norm.hpp): the norm is one reduction in
+    /// double, whose answer comes back to the host, and the scaled copy one device
+    /// computation per value.
+    void step(typename Backend::vector_view parameters,
+              typename Backend::const_vector_view gradients) requires(Backend::on_device) {
+      GAN_ASSERT(gradients.size == static_cast<std::ptrdiff_t>(clipped_.size()),
+                 "ClipGradientNorm::step: gradient count differs from the one the optimizer "
+                 "was made for");
+      const double scale = scale_for(squared_norm(gradients));
+      if (scale == 1) return base_.step(parameters, gradients);
+      scale_into(gradients, static_cast<Scalar>(scale), Backend::view(clipped_));
+      base_.step(parameters, Backend::view(std::as_const(clipped_)));
     }
 
     /// The factor the last step scaled the gradients by: max_norm / norm when it clipped,
@@ -161,7 +173,7 @@ struct ClipGradientNorm {
     Optimizer(const Hyperparameters& hyperparameters, Base base, std::size_t parameter_count)
         : hyperparameters_(checked(hyperparameters)),
           base_(std::move(base)),
-          clipped_(Vector<Scalar>::Zero(static_cast<Eigen::Index>(parameter_count))) {}
+          clipped_(Backend::zeros(parameter_count)) {}
 
     static const typename Base::Hyperparameters& base_settings(
         const Hyperparameters& hyperparameters) {
@@ -177,10 +189,11 @@ struct ClipGradientNorm {
       return hyperparameters;
     }
 
-    // max_norm / |g| when |g| exceeds max_norm, else 1; |g| summed in double. A gradient
-    // that is not finite is passed on as it is, for the trainer's own check to stop on.
-    double scale_for(ConstVectorRef<Scalar> gradients) {
-      last_norm_ = std::sqrt(gradients.template cast<double>().squaredNorm());
+    // max_norm / |g| when |g| exceeds max_norm, else 1, from |g|^2 summed in double. A
+    // gradient that is not finite is passed on as it is, for the trainer's own check to stop
+    // on.
+    double scale_for(double sum_of_squares) {
+      last_norm_ = std::sqrt(sum_of_squares);
       const double max_norm = hyperparameters_.max_norm;
       last_scale_ = max_norm > 0 && std::isfinite(last_norm_) && last_norm_ > max_norm
                         ? max_norm / last_norm_
@@ -190,7 +203,7 @@ struct ClipGradientNorm {
 
     Hyperparameters hyperparameters_;
     Base base_;
-    Vector<Scalar> clipped_;  // the scaled gradients of a clipped step
+    typename Backend::vector_type clipped_;  // the scaled gradients of a clipped step
     double last_norm_ = 0;
     double last_scale_ = 1;
   };
