@@ -20,6 +20,7 @@
 #include <gan/device/policy.hpp>
 #include <gan/device/random.hpp>
 #include <gan/device/sgd.hpp>
+#include <gan/device/spectral_norm.hpp>
 
 #include <thrust/copy.h>
 #include <thrust/device_ptr.h>

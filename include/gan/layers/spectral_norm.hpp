@@ -67,6 +67,84 @@ struct StatedInputShape<Wrapped> {
 
 }  // namespace detail
 
+/// The arithmetic of a SpectralNorm layer on backend B, on a weight matrix laid out as Weights
+/// (a SpectralNormWeights) says, specialised per backend: Cpu's below, Device's in
+/// gan/device/spectral_norm.hpp. Vectors u and v are Weights::rows and Weights::cols long;
+/// pointers are in the backend's memory.
+template <typename B, typename Weights>
+class SpectralNormPasses;
+
+/// The CPU's passes: Eigen products on one thread; each is a pass over W, small beside the
+/// wrapped layer's product over the batch.
+template <typename Scalar, typename Weights>
+class SpectralNormPasses<Cpu<Scalar>, Weights> {
+  static constexpr Eigen::Index kRows = static_cast<Eigen::Index>(Weights::rows);
+  static constexpr Eigen::Index kCols = static_cast<Eigen::Index>(Weights::cols);
+  static constexpr Eigen::Index kWeightCount = kRows * kCols;
+  using WeightMatrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Weights::storage>;
+  using ConstWeightMap = Eigen::Map<const WeightMatrix>;
+  using WeightMap = Eigen::Map<WeightMatrix>;
+
+ public:
+  /// One step, v <- W^T u / |W^T u|, u <- W v / |W v|, in place. A zero u (state never
+  /// initialised) starts from the all-ones direction; a zero product leaves its vector as it
+  /// was, so that no step divides by zero.
+  void power_iteration(const Scalar* weights, Scalar* u_values, Scalar* v_values) const {
+    const ConstWeightMap w(weights, kRows, kCols);
+    VectorMap<Scalar> u(u_values, kRows);
+    VectorMap<Scalar> v(v_values, kCols);
+    if (!(u.squaredNorm() > 0)) u.setConstant(Scalar(1) / std::sqrt(static_cast<Scalar>(kRows)));
+    column_scratch_.noalias() = w.transpose() * u;
+    if (column_scratch_.squaredNorm() > 0) v = column_scratch_ / column_scratch_.norm();
+    row_scratch_.noalias() = w * v;
+    if (row_scratch_.squaredNorm() > 0) u = row_scratch_ / row_scratch_.norm();
+  }
+
+  /// u and v normalised into `u` and `v` (a zero vector stays zero), and sigma = u^T W v.
+  Scalar normalized_vectors(const Scalar* weights, const Scalar* u_values, const Scalar* v_values,
+                            Vector<Scalar>& u, Vector<Scalar>& v) const {
+    u = ConstVectorMap<Scalar>(u_values, kRows);
+    u.normalize();
+    v = ConstVectorMap<Scalar>(v_values, kCols);
+    v.normalize();
+    row_scratch_.noalias() = ConstWeightMap(weights, kRows, kCols) * v;
+    return u.dot(row_scratch_);
+  }
+
+  /// normalized = the parameters with the weights divided by sigma and the rest unchanged.
+  void divide_weights(const Scalar* parameters, Scalar sigma, Vector<Scalar>& normalized) const {
+    const ConstVectorMap<Scalar> values(parameters, normalized.size());
+    normalized.head(kWeightCount) = values.head(kWeightCount) / sigma;
+    normalized.tail(normalized.size() - kWeightCount) =
+        values.tail(normalized.size() - kWeightCount);
+  }
+
+  /// gradients += (G - <G, W_bar> u v^T) / sigma on the weights, where G and W_bar are the
+  /// first weights of `inner` and `normalized`, and += inner on the rest. With
+  /// `normalized_by_sigma` false, += inner everywhere.
+  void add_gradients(const Vector<Scalar>& inner, const Vector<Scalar>& normalized,
+                     const Vector<Scalar>& u, const Vector<Scalar>& v, Scalar sigma,
+                     bool normalized_by_sigma, Scalar* gradient_values) const {
+    VectorMap<Scalar> gradients(gradient_values, inner.size());
+    const Eigen::Index tail = inner.size() - kWeightCount;
+    gradients.tail(tail) += inner.tail(tail);
+    if (!normalized_by_sigma) {
+      gradients.head(kWeightCount) += inner.head(kWeightCount);
+      return;
+    }
+    // Both flat vectors have W's layout, so <G, W_bar> is their dot product.
+    const Scalar projection = inner.head(kWeightCount).dot(normalized.head(kWeightCount));
+    WeightMap weight_gradients(gradient_values, kRows, kCols);
+    weight_gradients.noalias() +=
+        (ConstWeightMap(inner.data(), kRows, kCols) - projection * u * v.transpose()) / sigma;
+  }
+
+ private:
+  // Products with W and W^T, kept so that a pass allocates nothing once they are sized.
+  mutable Vector<Scalar> row_scratch_ = Vector<Scalar>(kRows);
+  mutable Vector<Scalar> column_scratch_ = Vector<Scalar>(kCols);
+};
+
 /// Spectral normalisation (Miyato et al. 2018, arXiv:1802.05957): the wrapped layer runs with
 /// its weight matrix divided by an estimate of its largest singular value,
 ///   W_bar = W / sigma(W),  sigma(W) = u^T W v,
@@ -106,7 +184,8 @@ struct StatedInputShape<Wrapped> {
 ///
 /// @tparam Wrapped gan::Dense<In, Out> or gan::Conv2d<...>, or a layer specification with a
 ///                 SpectralNormWeights specialisation
-/// @note Limitation: CPU only; a network on gan::Device does not compile (docs/limitations.md).
+/// On gan::Device include gan/device/backend.hpp, which brings the device passes
+/// (device/spectral_norm.hpp).
 template <typename Wrapped>
 struct SpectralNorm : detail::StatedInputShape<Wrapped> {
   static_assert(SpectralNormWeights<Wrapped>::supported,
@@ -127,24 +206,20 @@ struct SpectralNorm : detail::StatedInputShape<Wrapped> {
   /// normalisation is never resumed without it.
   std::string describe() const { return message("SpectralNorm(", wrapped_.describe(), ")"); }
 
-  /// The layer bound to the CPU (a bare scalar type): views into the network's parameter,
-  /// gradient and state buffers, the wrapped layer bound to buffers of its own that hold
-  /// W_bar and dL/dW_bar, and the values of the passes it remembers.
+  /// The layer bound to a backend (or a bare scalar type, for the CPU): views into the
+  /// network's parameter, gradient and state buffers, the wrapped layer bound to buffers of
+  /// its own that hold W_bar and dL/dW_bar, the values of the passes it remembers, and the
+  /// backend's SpectralNormPasses.
   template <typename B, typename InputShape>
   class Layer {
     using Backend = backend_t<B>;
-    static_assert(!Backend::on_device,
-                  "gan::SpectralNorm runs on the CPU only: its power iteration and gradient have "
-                  "no device passes yet. Train a network with spectral normalisation on "
-                  "gan::Cpu (a bare float or double), or leave SpectralNorm out of a device "
-                  "network (see docs/limitations.md)");
     using Scalar = typename Backend::scalar_type;
     using Batch = typename Backend::matrix_type;
+    using Buffer = typename Backend::vector_type;
     using Inner = typename Wrapped::template Layer<B, InputShape>;
     using Weights = SpectralNormWeights<Wrapped>;
     static constexpr Eigen::Index kRows = static_cast<Eigen::Index>(Weights::rows);
     static constexpr Eigen::Index kCols = static_cast<Eigen::Index>(Weights::cols);
-    static constexpr Eigen::Index kWeightCount = kRows * kCols;
     static_assert(Inner::parameter_count >= Weights::rows * Weights::cols,
                   "gan::SpectralNormWeights: the weight matrix is larger than the wrapped "
                   "layer's parameters");
@@ -165,13 +240,13 @@ struct SpectralNorm : detail::StatedInputShape<Wrapped> {
     /// Power-iteration steps of initialize().
     static constexpr int kInitialIterations = 15;
 
+    /// The views weights() gives: W as Weights lays it out.
     using WeightMap = Eigen::Map<WeightMatrix>;
-    using ConstWeightMap = Eigen::Map<const WeightMatrix>;
 
     explicit Layer(const SpectralNorm& spec)
         : inner_(spec.wrapped()),
-          normalized_(Vector<Scalar>::Zero(parameter_count)),
-          inner_gradients_(Vector<Scalar>::Zero(parameter_count)) {
+          normalized_(Backend::zeros(parameter_count)),
+          inner_gradients_(Backend::zeros(parameter_count)) {
       bind_inner();
     }
     // The wrapped layer points into this layer's own buffers, so a copy rebinds it; the passes
@@ -181,8 +256,8 @@ struct SpectralNorm : detail::StatedInputShape<Wrapped> {
           gradients_(other.gradients_),
           state_(other.state_),
           inner_(other.inner_),
-          normalized_(other.normalized_),
-          inner_gradients_(other.inner_gradients_) {
+          normalized_(Backend::copy(other.normalized_)),
+          inner_gradients_(Backend::copy(other.inner_gradients_)) {
       bind_inner();
     }
     Layer& operator=(const Layer& other) {
@@ -191,9 +266,9 @@ struct SpectralNorm : detail::StatedInputShape<Wrapped> {
         gradients_ = other.gradients_;
         state_ = other.state_;
         inner_ = other.inner_;
-        normalized_ = other.normalized_;
-        inner_gradients_ = other.inner_gradients_;
-        passes_.clear();
+        normalized_ = Backend::copy(other.normalized_);
+        inner_gradients_ = Backend::copy(other.inner_gradients_);
+        remembered_.clear();
         filled_for_ = nullptr;
         bind_inner();
       }
@@ -213,6 +288,7 @@ struct SpectralNorm : detail::StatedInputShape<Wrapped> {
 
     /// Checks state read from outside the layer (a checkpoint) before it is used: u and v
     /// must be finite and not zero, or the power iteration has no direction to start from.
+    /// The values are in host memory, whatever the backend.
     /// @param state this layer's state_count values: u, then v
     /// @param first_index the index of state[0] in the flat vector it came from, for the message
     /// @return the first problem as "expected ..., got ...", or an empty string
@@ -224,8 +300,9 @@ struct SpectralNorm : detail::StatedInputShape<Wrapped> {
     }
 
     /// Draws the wrapped layer's parameters (its own initialisation), then u from `rng`, and
-    /// runs kInitialIterations power-iteration steps (see the class notes).
-    void initialize(Rng& rng) {
+    /// runs kInitialIterations power-iteration steps (see the class notes). The values must
+    /// be in host memory (a device network initialises a CPU copy of itself and uploads it).
+    void initialize(Rng& rng) requires(!Backend::on_device) {
       check_bound();
       inner_.bind(parameters_, gradients_);
       inner_.initialize(rng);
@@ -234,7 +311,8 @@ struct SpectralNorm : detail::StatedInputShape<Wrapped> {
       for (Eigen::Index i = 0; i < kRows; ++i) u(i) = static_cast<Scalar>(rng.normal());
       u.normalize();
       v().setZero();
-      for (int step = 0; step < kInitialIterations; ++step) power_iteration();
+      for (int step = 0; step < kInitialIterations; ++step)
+        passes_.power_iteration(parameters_, state_, state_ + kRows);
       filled_for_ = nullptr;
     }
 
@@ -243,14 +321,10 @@ struct SpectralNorm : detail::StatedInputShape<Wrapped> {
     /// buffer through the pointer given to bind_state().
     void forward(const Batch& in, Batch& out, Mode mode) const {
       check_bound();
-      if (mode == Mode::training) power_iteration();
+      if (mode == Mode::training) passes_.power_iteration(parameters_, state_, state_ + kRows);
       Pass& pass = remember(&out);
-      pass.u = u();
-      pass.u.normalize();
-      pass.v = v();
-      pass.v.normalize();
-      row_scratch_.noalias() = weights() * pass.v;
-      const Scalar sigma = pass.u.dot(row_scratch_);
+      const Scalar sigma =
+          passes_.normalized_vectors(parameters_, state_, state_ + kRows, pass.u, pass.v);
       pass.normalized = sigma > 0 && std::isfinite(sigma);
       pass.sigma = pass.normalized ? sigma : Scalar(1);
       fill_normalized(pass);
@@ -268,10 +342,12 @@ struct SpectralNorm : detail::StatedInputShape<Wrapped> {
       check_bound();
       const Pass& pass = recall(&out);
       if (filled_for_ != pass.key) fill_normalized(pass);
-      if (accumulate_parameter_gradients) inner_gradients_.setZero();
+      if (accumulate_parameter_gradients) Backend::fill(Backend::view(inner_gradients_), Scalar(0));
       detail::backward_in_mode<B>(inner_, in, out, grad_out, grad_in,
                                   accumulate_parameter_gradients, mode);
-      if (accumulate_parameter_gradients) add_gradients(pass);
+      if (accumulate_parameter_gradients)
+        passes_.add_gradients(inner_gradients_, normalized_, pass.u, pass.v, pass.sigma,
+                              pass.normalized, gradients_);
     }
 
     /// The wrapped layer's partition of its parameters between threads (the rows of a dense
@@ -284,20 +360,29 @@ struct SpectralNorm : detail::StatedInputShape<Wrapped> {
     }
 
     /// W, the trained weights before normalisation, [rows, cols] as SpectralNormWeights says.
-    WeightMap weights() const { return WeightMap(parameters_, kRows, kCols); }
-    /// The power-iteration vectors in the state buffer.
-    VectorMap<Scalar> u() const { return VectorMap<Scalar>(state_, kRows); }
-    VectorMap<Scalar> v() const { return VectorMap<Scalar>(state_ + kRows, kCols); }
+    /// CPU only.
+    WeightMap weights() const requires(!Backend::on_device) {
+      return WeightMap(parameters_, kRows, kCols);
+    }
+    /// The power-iteration vectors in the state buffer. CPU only.
+    VectorMap<Scalar> u() const requires(!Backend::on_device) {
+      return VectorMap<Scalar>(state_, kRows);
+    }
+    VectorMap<Scalar> v() const requires(!Backend::on_device) {
+      return VectorMap<Scalar>(state_ + kRows, kCols);
+    }
     /// The estimate of W's largest singular value that a pass in Mode::inference divides by:
-    /// u^T W v with the stored u and v normalised.
-    Scalar sigma() const { return u().normalized().dot(weights() * v().normalized()); }
+    /// u^T W v with the stored u and v normalised. CPU only.
+    Scalar sigma() const requires(!Backend::on_device) {
+      return u().normalized().dot(weights() * v().normalized());
+    }
 
    private:
     // The values one forward pass used; `key` is the address of the output it wrote.
     struct Pass {
       const void* key = nullptr;
-      Vector<Scalar> u;
-      Vector<Scalar> v;
+      Buffer u = Backend::zeros(Weights::rows);
+      Buffer v = Backend::zeros(Weights::cols);
       Scalar sigma = 1;
       bool normalized = false;
       std::uint64_t last_used = 0;
@@ -326,30 +411,17 @@ struct SpectralNorm : detail::StatedInputShape<Wrapped> {
       return {};
     }
 
-    // One step, v <- W^T u / |W^T u|, u <- W v / |W v|, on the state buffer. A zero u (state
-    // never initialised) starts from the all-ones direction; a zero product leaves its vector
-    // as it was, so that no step divides by zero.
-    void power_iteration() const {
-      VectorMap<Scalar> u = this->u();
-      VectorMap<Scalar> v = this->v();
-      if (!(u.squaredNorm() > 0)) u.setConstant(Scalar(1) / std::sqrt(static_cast<Scalar>(kRows)));
-      const auto w = weights();
-      column_scratch_.noalias() = w.transpose() * u;
-      if (column_scratch_.squaredNorm() > 0) v = column_scratch_ / column_scratch_.norm();
-      row_scratch_.noalias() = w * v;
-      if (row_scratch_.squaredNorm() > 0) u = row_scratch_ / row_scratch_.norm();
-    }
-
     // The entry for the pass writing `key`: its own if remembered, else a new one, else the
     // one used longest ago.
     Pass& remember(const void* key) const {
       Pass* slot = nullptr;
-      for (Pass& pass : passes_)
+      for (Pass& pass : remembered_)
         if (pass.key == key) slot = &pass;
-      if (slot == nullptr && passes_.size() < kRememberedPasses) slot = &passes_.emplace_back();
+      if (slot == nullptr && remembered_.size() < kRememberedPasses)
+        slot = &remembered_.emplace_back();
       if (slot == nullptr) {
-        slot = &passes_.front();
-        for (Pass& pass : passes_)
+        slot = &remembered_.front();
+        for (Pass& pass : remembered_)
           if (pass.last_used < slot->last_used) slot = &pass;
       }
       slot->key = key;
@@ -358,43 +430,21 @@ struct SpectralNorm : detail::StatedInputShape<Wrapped> {
     }
 
     const Pass& recall(const void* key) const {
-      for (const Pass& pass : passes_)
+      for (const Pass& pass : remembered_)
         if (pass.key == key) return pass;
-      throw std::logic_error(message(
-          "SpectralNorm::backward: expected the output of a forward pass this layer remembers "
-          "(the last ",
-          kRememberedPasses,
-          " passes, one per Activations object), got another; run forward() again with the "
-          "same Activations before backward()"));
+      throw std::logic_error(
+          message("SpectralNorm::backward: expected the output of a forward pass this layer "
+                  "remembers (the last ",
+                  kRememberedPasses,
+                  " passes, one per Activations object), got another; run forward() again with "
+                  "the same Activations before backward()"));
     }
 
     // W_bar = W / sigma (W itself in the degenerate case), and the bias as it is, into the
     // wrapped layer's parameters.
     void fill_normalized(const Pass& pass) const {
-      const ConstVectorMap<Scalar> parameters(parameters_,
-                                              static_cast<Eigen::Index>(parameter_count));
-      normalized_.head(kWeightCount) = parameters.head(kWeightCount) / pass.sigma;
-      normalized_.tail(normalized_.size() - kWeightCount) =
-          parameters.tail(normalized_.size() - kWeightCount);
+      passes_.divide_weights(parameters_, pass.sigma, normalized_);
       filled_for_ = pass.key;
-    }
-
-    // dL/dW += (G - <G, W_bar> u v^T) / sigma and dL/db += dL/db from the wrapped layer, whose
-    // gradients (with respect to W_bar and b) are in inner_gradients_.
-    void add_gradients(const Pass& pass) {
-      VectorMap<Scalar> gradients(gradients_, static_cast<Eigen::Index>(parameter_count));
-      const auto tail = gradients.size() - kWeightCount;
-      gradients.tail(tail) += inner_gradients_.tail(tail);
-      if (!pass.normalized) {
-        gradients.head(kWeightCount) += inner_gradients_.head(kWeightCount);
-        return;
-      }
-      // Both flat vectors have W's layout, so <G, W_bar> is their dot product.
-      const Scalar projection =
-          inner_gradients_.head(kWeightCount).dot(normalized_.head(kWeightCount));
-      const ConstWeightMap inner(inner_gradients_.data(), kRows, kCols);
-      WeightMap weight_gradients(gradients_, kRows, kCols);
-      weight_gradients.noalias() += (inner - projection * pass.u * pass.v.transpose()) / pass.sigma;
     }
 
     Scalar* parameters_ = nullptr;
@@ -402,14 +452,12 @@ struct SpectralNorm : detail::StatedInputShape<Wrapped> {
     Scalar* state_ = nullptr;
     Inner inner_;
     // Mutable: a forward pass is const for the network, and writes W_bar and its pass's values.
-    mutable Vector<Scalar> normalized_;  // W_bar, then the bias: the wrapped layer's parameters
-    Vector<Scalar> inner_gradients_;     // dL/dW_bar, then dL/db, of one backward pass
+    mutable Buffer normalized_;  // W_bar, then the bias: the wrapped layer's parameters
+    Buffer inner_gradients_;     // dL/dW_bar, then dL/db, of one backward pass
     mutable const void* filled_for_ = nullptr;  // the pass whose W_bar is in normalized_
-    mutable std::vector<Pass> passes_;
+    mutable std::vector<Pass> remembered_;
     mutable std::uint64_t clock_ = 0;
-    // Products with W and W^T, kept so that a pass allocates nothing once they are sized.
-    mutable Vector<Scalar> row_scratch_ = Vector<Scalar>(kRows);
-    mutable Vector<Scalar> column_scratch_ = Vector<Scalar>(kCols);
+    mutable SpectralNormPasses<Backend, Weights> passes_;
   };
 
  private:
