@@ -182,10 +182,11 @@ class SpectralNormPasses<Cpu<Scalar>, Weights> {
 /// The normalisation does not couple samples: the layer declares samples_are_independent,
 /// so a trainer may run real and fake batches through it in one pass.
 ///
+/// Backends: the CPU's passes are below; on gan::Device include gan/device/backend.hpp, which
+/// brings the device's (device/spectral_norm.hpp).
+///
 /// @tparam Wrapped gan::Dense<In, Out> or gan::Conv2d<...>, or a layer specification with a
 ///                 SpectralNormWeights specialisation
-/// On gan::Device include gan/device/backend.hpp, which brings the device passes
-/// (device/spectral_norm.hpp).
 template <typename Wrapped>
 struct SpectralNorm : detail::StatedInputShape<Wrapped> {
   static_assert(SpectralNormWeights<Wrapped>::supported,
@@ -403,7 +404,8 @@ struct SpectralNorm : detail::StatedInputShape<Wrapped> {
           return message("expected finite power-iteration vector ", name, " values (SpectralNorm",
                          " of a ", kRows, " x ", kCols, " weight matrix), got ", vector(i),
                          " at index ", first_index + static_cast<std::size_t>(i));
-      if (!(vector.norm() > 0))
+      // Any nonzero value gives a direction (a norm of tiny floats may underflow to 0).
+      if (!(vector.array() != Scalar(0)).any())
         return message("expected a nonzero power-iteration vector ", name, " at indices ",
                        first_index, " to ", first_index + static_cast<std::size_t>(size) - 1,
                        " (SpectralNorm of a ", kRows, " x ", kCols,

@@ -56,10 +56,11 @@ constexpr std::array<char, Size> clipped_name(const char* base) {
 /// "clip-gradient-norm(adam)", so that a run is not resumed with the plain optimizer or
 /// without clipping by mistake; max_norm, like a learning rate, may change on resume.
 ///
-/// @tparam BaseTemplate an optimizer template over the backend, modelling gan::Optimizer
-///         (gan::Adam, gan::Sgd)
 /// On gan::Device include gan/device/backend.hpp, which brings the device step
 /// (device/clip_gradient_norm.hpp).
+///
+/// @tparam BaseTemplate an optimizer template over the backend, modelling gan::Optimizer
+///         (gan::Adam, gan::Sgd)
 template <template <typename> class BaseTemplate>
 struct ClipGradientNorm {
   /// The optimizer for backend B (or its bare scalar type, for the CPU).
@@ -149,6 +150,16 @@ struct ClipGradientNorm {
     double last_norm() const noexcept { return last_norm_; }
 
     const Hyperparameters& hyperparameters() const noexcept { return hyperparameters_; }
+    /// Sets the wrapped optimizer's learning rate of later steps (for a schedule, as
+    /// SupervisedTrainer::set_learning_rate() calls it), where it has set_learning_rate().
+    /// @throws what the wrapped optimizer throws for the value
+    void set_learning_rate(double learning_rate) requires requires(Base& base) {
+      base.set_learning_rate(learning_rate);
+    }
+    {
+      base_.set_learning_rate(learning_rate);
+      hyperparameters_.learning_rate = learning_rate;
+    }
     /// The wrapped optimizer, with its state.
     const Base& base() const noexcept { return base_; }
 

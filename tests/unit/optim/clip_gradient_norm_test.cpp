@@ -144,6 +144,15 @@ BOOST_AUTO_TEST_CASE(max_norm_that_is_negative_or_not_finite_is_refused_with_its
                                       {"Adam", "learning rate", "got -1"});
 }
 
+BOOST_AUTO_TEST_CASE(set_learning_rate_reaches_the_wrapped_optimizer) {
+  ClippedAdam<double> clipped(clipped_adam(1), 2);
+  clipped.set_learning_rate(0.25);
+  BOOST_TEST(clipped.base().hyperparameters().learning_rate == 0.25);
+  BOOST_TEST(clipped.hyperparameters().learning_rate == 0.25);
+  BOOST_TEST(clipped.hyperparameters().max_norm == 1.0);
+  check_throws<std::invalid_argument>([&] { clipped.set_learning_rate(-1); }, {"got -1"});
+}
+
 BOOST_AUTO_TEST_CASE(restored_optimizer_continues_bit_identically) {
   gan::Rng rng(5);
   const auto random_vector = [&] {
