@@ -170,7 +170,10 @@ class SpectralNormPasses<Cpu<Scalar>, Weights> {
 /// G = dL/dW_bar from the wrapped layer's backward pass,
 ///   dL/dW = (G - <G, W_bar> u v^T) / sigma,
 /// where <.,.> is the sum of the elementwise products. This is the exact gradient of the
-/// inference function (u, v fixed). The input gradient is the wrapped layer's with W_bar.
+/// inference function (u, v fixed); check it against finite differences in Mode::inference
+/// (gan::testing::gradient_check(network, {.mode = gan::Mode::inference})), since training
+/// passes move u and v and the differences would compare different functions. The input
+/// gradient is the wrapped layer's with W_bar.
 /// Each pass remembers the u, v and sigma it used (the last 8 passes, told apart by the
 /// output they write, one per Activations object), so several passes may be alive at once
 /// and each backward pass uses its own forward pass's values.
