@@ -6,7 +6,7 @@
 #include <gan/core/tensor.hpp>
 #include <gan/losses/logistic.hpp>
 #include <gan/losses/logit_terms.hpp>
-#include <gan/losses/policy_name.hpp>
+#include <gan/core/policy_name.hpp>
 #include <gan/losses/sigmoid_cross_entropy.hpp>
 
 #include <ratio>

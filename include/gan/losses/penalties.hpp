@@ -7,7 +7,7 @@
 #include <gan/core/random.hpp>
 #include <gan/core/tensor.hpp>
 #include <gan/losses/non_saturating.hpp>
-#include <gan/losses/policy_name.hpp>
+#include <gan/core/policy_name.hpp>
 #include <gan/losses/wasserstein.hpp>
 #include <gan/nn/mode.hpp>
 #include <gan/nn/network.hpp>

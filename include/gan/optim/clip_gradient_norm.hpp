@@ -5,10 +5,10 @@
 #include <gan/core/backend.hpp>
 #include <gan/core/error.hpp>
 #include <gan/core/parallel.hpp>
+#include <gan/core/policy_name.hpp>
 #include <gan/core/tensor.hpp>
 #include <gan/io/checkpoint.hpp>
 
-#include <array>
 #include <cmath>
 #include <cstddef>
 #include <stdexcept>
@@ -16,27 +16,6 @@
 #include <utility>
 
 namespace gan {
-
-namespace detail {
-
-constexpr std::size_t name_length(const char* text) {
-  std::size_t length = 0;
-  while (text[length] != '\0') ++length;
-  return length;
-}
-
-/// "clip-gradient-norm(" + base + ")", with its terminating zero, at compile time.
-template <std::size_t Size>
-constexpr std::array<char, Size> clipped_name(const char* base) {
-  constexpr const char* kPrefix = "clip-gradient-norm(";
-  std::array<char, Size> name{};
-  std::size_t at = 0;
-  for (const char* text : {kPrefix, base, ")"})
-    for (std::size_t i = 0; text[i] != '\0'; ++i) name[at++] = text[i];
-  return name;
-}
-
-}  // namespace detail
 
 /// Gradient-norm clipping (Pascanu et al. 2013, arXiv:1211.5063) in front of an optimizer:
 /// when the Euclidean norm of a network's whole gradient vector exceeds max_norm, the
@@ -80,11 +59,10 @@ struct ClipGradientNorm {
     };
 
     /// "clip-gradient-norm(adam)" for gan::Adam: recorded in checkpoints.
-    static constexpr std::size_t kNameSize =
-        detail::name_length("clip-gradient-norm()") + detail::name_length(Base::name) + 1;
-    static constexpr std::array<char, kNameSize> kName =
-        detail::clipped_name<kNameSize>(Base::name);
-    static constexpr const char* name = kName.data();
+    static constexpr auto kName = detail::join_name<detail::name_length("clip-gradient-norm()") +
+                                                    detail::name_length(Base::name)>(
+        {"clip-gradient-norm(", Base::name, ")"});
+    static constexpr const char* name = kName.c_str();
 
     /// An optimizer for `parameter_count` parameters.
     /// @throws std::invalid_argument for a max_norm that is negative or not finite, and

@@ -25,7 +25,12 @@ using SmoothCritic = gan::Sequential<gan::Dense<3, 5>, gan::Tanh, gan::Dense<5, 
 using KinkedCritic = gan::Sequential<gan::Dense<3, 6>, gan::LeakyRelu, gan::Dense<6, 4>,
                                      gan::LeakyRelu, gan::Dense<4, 1>>;
 
+/// Spectral normalisation keeps samples independent, so a penalty applies; its passes run in
+/// inference mode, where the normalisation is a fixed function of the weights.
+using SpectralCritic = gan::Sequential<gan::SpectralNorm<gan::Dense<3, 6>>, gan::LeakyRelu,
+                                       gan::SpectralNorm<gan::Dense<6, 1>>>;
 using SmoothNetwork = gan::Network<SmoothCritic, double>;
+using SpectralNetwork = gan::Network<SpectralCritic, double>;
 using KinkedNetwork = gan::Network<KinkedCritic, double>;
 
 template <typename Scalar>
@@ -144,6 +149,8 @@ BOOST_AUTO_TEST_CASE(gradient_matches_finite_differences_of_the_penalty) {
                                                      seed) < 1e-6);
       BOOST_TEST(worst_relative_error<KinkedNetwork>(true, gan::GradientPenalty{.weight = 3},
                                                      seed) < 1e-6);
+      BOOST_TEST(worst_relative_error<SpectralNetwork>(true, gan::GradientPenalty{.weight = 10},
+                                                       seed) < 1e-6);
     }
   }
 }
@@ -244,6 +251,20 @@ BOOST_AUTO_TEST_CASE(the_penalty_reaches_the_discriminator_update) {
   BOOST_TEST(std::abs(difference[2]) < 1e-12);
 }
 
+BOOST_AUTO_TEST_CASE(a_spectrally_normalised_critic_trains_with_the_gradient_penalty) {
+  using Critic = gan::Sequential<gan::SpectralNorm<gan::Dense<2, 6>>, gan::LeakyRelu,
+                                 gan::SpectralNorm<gan::Dense<6, 1>>>;
+  using Trainer = gan::AlternatingTrainer<Generator, Critic, gan::WassersteinGpLoss, gan::Adam,
+                                          gan::StandardNormal, double>;
+  Trainer trainer(options_with<Trainer>(4));
+  const auto batch = real_batch<double>(3, 2, 8);
+  for (int step = 0; step < 3; ++step) {
+    const gan::StepStats stats = trainer.step([&]() -> const auto& { return batch; });
+    BOOST_TEST(stats.discriminator_penalty > 0);
+    BOOST_TEST(std::isfinite(stats.discriminator_loss));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(wasserstein_losses_train_their_critic_five_times_per_generator_step) {
   BOOST_TEST(SgdTrainer<gan::WassersteinGpLoss>::Options{}.discriminator_steps == 5u);
   BOOST_TEST(SgdTrainer<gan::WassersteinLoss>::Options{}.discriminator_steps == 5u);
@@ -283,16 +304,15 @@ BOOST_AUTO_TEST_CASE(the_settings_example_of_docs_losses_md_trains) {
   using MyGenerator = Generator;
   using MyCritic = Discriminator;
   using Trainer = gan::AlternatingTrainer<MyGenerator, MyCritic, gan::WassersteinGpLoss>;
-  Trainer::Options options;                // discriminator_steps is already 5
-  options.loss.penalty.weight = 10;        // lambda
+  Trainer::Options options;          // discriminator_steps is already 5
+  options.loss.penalty.weight = 10;  // lambda
   options.discriminator_optimizer = {.learning_rate = 1e-4, .beta1 = 0, .beta2 = 0.9};
   options.generator_optimizer = {.learning_rate = 1e-4, .beta1 = 0, .beta2 = 0.9};
-  Trainer trainer(options);                // a negative or NaN weight throws here
+  Trainer trainer(options);  // a negative or NaN weight throws here
 
   BOOST_TEST(trainer.options().discriminator_steps == 5u);
   const auto batch = real_batch<float>(1, 2, 16);
-  const gan::StepStats stats =
-      trainer.step([&]() -> const gan::Matrix<float>& { return batch; });
+  const gan::StepStats stats = trainer.step([&]() -> const gan::Matrix<float>& { return batch; });
   BOOST_TEST(stats.discriminator_steps == 5u);
   BOOST_TEST(stats.discriminator_penalty > 0);
   options.loss.penalty.weight = std::nan("");

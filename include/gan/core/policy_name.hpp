@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Names of composed loss policies, built at compile time from the names of their parts.
+// Names of composed policies (a loss with a penalty, an optimizer with clipping), built at
+// compile time from the names of their parts.
 #pragma once
 
 #include <array>
