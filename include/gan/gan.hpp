@@ -9,6 +9,7 @@
 #include <gan/core/tensor.hpp>
 #include <gan/data/dataset.hpp>
 #include <gan/data/idx.hpp>
+#include <gan/data/labelled_batch.hpp>
 #include <gan/data/mnist.hpp>
 #include <gan/data/png.hpp>
 #include <gan/data/png_reader.hpp>
@@ -19,6 +20,7 @@
 #include <gan/layers/conv_transpose2d.hpp>
 #include <gan/layers/dense.hpp>
 #include <gan/layers/identity.hpp>
+#include <gan/layers/keep_label.hpp>
 #include <gan/layers/leaky_relu.hpp>
 #include <gan/layers/relu.hpp>
 #include <gan/layers/reshape.hpp>
@@ -40,6 +42,7 @@
 #include <gan/nn/mode.hpp>
 #include <gan/nn/network.hpp>
 #include <gan/nn/sequential.hpp>
+#include <gan/noise/class_label.hpp>
 #include <gan/noise/priors.hpp>
 #include <gan/optim/adam.hpp>
 #include <gan/optim/clip_gradient_norm.hpp>
