@@ -55,6 +55,10 @@ struct Options {
   std::size_t quality_samples = 2000;  // 0: no quality measurement
   std::uint64_t quality_every = 1;     // epochs; set from the program's default before parsing
   std::filesystem::path classifier = kDefaultClassifier;
+  // A class-conditional program's (ProgramDefaults::classes > 0) sampling choices.
+  std::optional<int> digit;                       // the class of every grid and --samples image
+  std::size_t digit_accuracy = 0;                 // samples per class to classify; 0: none
+  std::optional<std::filesystem::path> grid_out;  // a sample grid PNG to write after training
   /// The flags the command line gave, so that a resumed run knows which settings to take from
   /// its checkpoint (those left out) and which were changed on purpose.
   std::set<std::string, std::less<>> given;
@@ -71,6 +75,9 @@ struct ProgramDefaults {
   /// Epochs between quality measurements: each costs about as much as a fraction of an
   /// epoch, so a program with short epochs measures less often.
   std::uint64_t quality_every = 1;
+  /// Classes of a class-conditional GAN (conditioning.hpp), 0 for an unconditional one: a
+  /// program with classes takes --digit, --digit-accuracy and --grid-out.
+  std::size_t classes = 0;
 };
 
 inline constexpr std::size_t kDefaultBatchSize = 64;
@@ -85,6 +92,23 @@ inline constexpr std::size_t kMaxQualitySamples = 100'000;
 // More epochs between measurements than this is a typo (and would overflow once multiplied
 // by the steps of an epoch).
 inline constexpr std::uint64_t kMaxQualityEvery = 1'000'000;
+// Most samples per class --digit-accuracy classifies: 784 MB of floats at 10 classes.
+inline constexpr std::size_t kMaxDigitAccuracy = 100'000;
+
+/// The --help section of a class-conditional program's flags; CLASS_MAX is the last class.
+inline constexpr const char* kClassUsage =
+    R"(Classes (a conditional GAN: the generator draws the class it is given):
+  --digit N           draw class N, 0 to CLASS_MAX, in every image of the sample grids and of
+                      --samples (default: grids show one class per row, 0 at the top, and
+                      --samples draws random classes)
+  --digit-accuracy N  after training, generate N samples of each class (only --digit's, when
+                      given), have the classifier (--classifier) name each, and print the
+                      share named as the class asked for, overall and per class
+  --grid-out FILE     after training, write a 10x10 sample grid PNG to FILE, drawn as
+                      samples.png is (--digit's class, or one class per row), from its own
+                      noise. With --epochs 0 and --resume, --digit-accuracy and --grid-out
+                      use the checkpoint without training.
+)";
 
 /// The --help text, with the program's name and defaults filled in.
 inline std::string usage(const ProgramDefaults& defaults) {
@@ -145,7 +169,7 @@ Sampling:
   --samples-out FILE  ... to FILE as IDX3 (N x 28 x 28 unsigned bytes, 0-255), the MNIST
                       image format, for any outside tool to evaluate. With --epochs 0 and
                       --resume, samples from the checkpoint without training.
-  --help              print this text and exit
+CLASSES  --help              print this text and exit
 
 Ctrl-C (SIGINT) or SIGTERM stops the run between two steps, with a checkpoint of every step
 so far and the command that continues it; a second Ctrl-C ends it at once.
@@ -161,11 +185,20 @@ Exit status: 0 on success, 1 on a data, checkpoint or training error, 2 on a bad
   replace_all("EPOCHS", std::to_string(defaults.epochs));
   replace_all("AVERAGE", exact_text(defaults.generator_average_decay));
   replace_all("QUALITY_EVERY", std::to_string(defaults.quality_every));
+  // A conditional program's section goes just before --help.
+  replace_all("CLASSES", defaults.classes == 0 ? "" : kClassUsage);
+  if (defaults.classes > 0) replace_all("CLASS_MAX", std::to_string(defaults.classes - 1));
   replace_all("CLASSIFIER", kDefaultClassifier.string());
   // An average with decay d weighs the last 1 / (1 - d) steps the most.
-  std::string steps = std::to_string(std::lround(1 / (1 - defaults.generator_average_decay)));
-  for (auto at = static_cast<std::ptrdiff_t>(steps.size()) - 3; at > 0; at -= 3)
-    steps.insert(static_cast<std::size_t>(at), ",");
+  // Built digit by digit: std::string::insert here trips GCC 12's false -Wrestrict at -O3
+  // (https://gcc.gnu.org/bugzilla/show_bug.cgi?id=105329) in some programs' inlining.
+  const std::string digits =
+      std::to_string(std::lround(1 / (1 - defaults.generator_average_decay)));
+  std::string steps;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) steps += ',';
+    steps += digits[i];
+  }
   replace_all("STEPS", steps);
   return text;
 }
@@ -180,11 +213,18 @@ inline Options parse_options(int argc, const char* const* argv, const ProgramDef
   options.quality_every = defaults.quality_every;
   options.help = read_flags(
       argc, argv,
+      // One flag a line would make this list 23 lines long.
+      // clang-format off
       {"--data", "--out", "--epochs", "--batch-size", "--seed", "--loss", "--k", "--g-lr", "--d-lr",
        "--g-average", "--threads", "--device", "--log-every", "--progress-bar",
        "--quality-samples", "--quality-every", "--classifier", "--resume", "--samples",
-       "--samples-out"},
+       "--samples-out", "--digit", "--digit-accuracy", "--grid-out"},
+      // clang-format on
       [&](std::string_view flag, std::string_view value) {
+        const bool class_flag =
+            flag == "--digit" || flag == "--digit-accuracy" || flag == "--grid-out";
+        if (class_flag && defaults.classes == 0)
+          throw UsageError("unknown option '" + std::string(flag) + "'");
         options.given.emplace(flag);
         if (flag == "--data")
           options.data_dir = value;
@@ -227,6 +267,13 @@ inline Options parse_options(int argc, const char* const* argv, const ProgramDef
           options.samples = parse_integer<std::size_t>(flag, value, 1, kMaxSamples);
         else if (flag == "--samples-out")
           options.samples_out = value;
+        else if (flag == "--digit")
+          options.digit =
+              parse_integer<int>(flag, value, 0, static_cast<int>(defaults.classes) - 1);
+        else if (flag == "--digit-accuracy")
+          options.digit_accuracy = parse_integer<std::size_t>(flag, value, 1, kMaxDigitAccuracy);
+        else if (flag == "--grid-out")
+          options.grid_out = value;
       });
   if (options.help) return options;
   if (options.loss && *options.loss != "non-saturating" && *options.loss != "minimax" &&
@@ -242,7 +289,18 @@ inline Options parse_options(int argc, const char* const* argv, const ProgramDef
   if ((options.samples > 0) != options.samples_out.has_value())
     throw UsageError("--samples and --samples-out: expected both or neither, got only " +
                      std::string(options.samples > 0 ? "--samples" : "--samples-out"));
-  if (options.epochs == 0 && options.resume && options.samples == 0)
+  const bool samples_something =
+      options.samples > 0 || options.digit_accuracy > 0 || options.grid_out.has_value();
+  if (options.epochs == 0 && options.resume && !samples_something && defaults.classes > 0)
+    throw UsageError(
+        "--epochs 0 with --resume: expected --samples N --samples-out FILE, --digit-accuracy N "
+        "or --grid-out FILE as well (sampling from the checkpoint without training), got none "
+        "of them; alone, the two do nothing");
+  if (options.epochs == 0 && !options.resume && defaults.classes > 0)
+    throw UsageError(
+        "--epochs 0: expected --resume FILE with --samples N --samples-out FILE, "
+        "--digit-accuracy N or --grid-out FILE (sampling from a checkpoint), got no --resume");
+  if (options.epochs == 0 && options.resume && !samples_something)
     throw UsageError(
         "--epochs 0 with --resume: expected --samples N --samples-out FILE as well (sampling "
         "from the checkpoint without training), got neither; alone, the two do nothing");

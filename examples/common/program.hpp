@@ -7,9 +7,13 @@
 //      writing a sample grid, the training report and a checkpoint after each epoch, and
 //      stopping cleanly between two steps on Ctrl-C (interrupt.hpp)
 //   4. write generated images as an IDX file if asked
+// A class-conditional program (mnist_cgan) passes ClassConditional<10> (conditioning.hpp) as
+// the Conditioning of run_program; it changes the prior, the real batches and the classes the
+// grids and samples draw, and adds --digit-accuracy and --grid-out.
 #pragma once
 
 #include "../mnist_classifier/classifier.hpp"
+#include "conditioning.hpp"
 #include "device.hpp"
 #include "interrupt.hpp"
 #include "options.hpp"
@@ -60,11 +64,15 @@ namespace examples {
 
 inline constexpr std::size_t kImageSide = 28;
 inline constexpr std::size_t kGridSide = 10;  // sample grids show 10 x 10 digits
+// The pixel rows of a sample; a conditional generator's samples have label rows below them.
+inline constexpr Eigen::Index kPixels = kImageSide * kImageSide;
 // Independent random streams for the sample grid and for --samples, derived from the seed so
 // that neither changes the course of training.
-inline constexpr std::uint64_t kGridStream = 0x6772696400000000;     // "grid"
-inline constexpr std::uint64_t kSamplesStream = 0x73616d7000000000;  // "samp"
-inline constexpr std::uint64_t kQualityStream = 0x7175616c00000000;  // "qual"
+inline constexpr std::uint64_t kGridStream = 0x6772696400000000;      // "grid"
+inline constexpr std::uint64_t kSamplesStream = 0x73616d7000000000;   // "samp"
+inline constexpr std::uint64_t kQualityStream = 0x7175616c00000000;   // "qual"
+inline constexpr std::uint64_t kAccuracyStream = 0x6163637500000000;  // "accu"
+inline constexpr std::uint64_t kGridOutStream = 0x676f757400000000;   // "gout"
 
 /// Where training stands, saved in every checkpoint: epochs completed and the next batch.
 struct Position {
@@ -256,7 +264,7 @@ template <typename Trainer>
 gan::Matrix<float> save_grid(Trainer& trainer, const typename Trainer::matrix_type& grid_noise,
                              const Options& options, std::uint64_t epoch) {
   const gan::Matrix<float> images =
-      Trainer::backend::matrix_to_host(trainer.generate_averaged(grid_noise));
+      Trainer::backend::matrix_to_host(trainer.generate_averaged(grid_noise)).topRows(kPixels);
   char name[32];
   std::snprintf(name, sizeof name, "epoch-%03llu.png", static_cast<unsigned long long>(epoch));
   gan::data::write_image_grid(options.out_dir / "samples" / name, images, kImageSide, kImageSide,
@@ -302,9 +310,9 @@ inline void check_data_folder(const Options& options) {
         gan::data::kMnistTrainLabels, ", got '", options.data_dir.string(), "', which is ", kind));
 }
 
-/// Loads the digits, [784, count] in [-1, 1], refusing a data set other than the one a resumed
-/// run was trained on, and one smaller than a batch.
-inline gan::Matrix<float> load_digits(const Options& options, RunState& state) {
+/// Loads the digits with their labels, refusing a data set other than the one a resumed run was
+/// trained on, and one smaller than a batch.
+inline gan::data::LabelledImages load_digits(const Options& options, RunState& state) {
   check_data_folder(options);
   const auto files = gan::data::find_mnist_files(options.data_dir);
   const auto images = gan::data::load_labelled_images(files.images, files.labels);
@@ -357,7 +365,7 @@ inline gan::Matrix<float> load_digits(const Options& options, RunState& state) {
     if (used.extension() != ".gz" && std::filesystem::exists(used.string() + ".gz"))
       std::cout << "note: " << used.string() << ".gz is there too, and is not read: the raw "
                 << "file is preferred" << std::endl;
-  return gan::data::to_matrix<float>(images);
+  return images;
 }
 
 /// Sets `trainer` to measure sample quality every options.quality_every epochs' worth of
@@ -394,7 +402,9 @@ void measure_quality(Trainer& trainer, const Options& options, const RunState& s
       std::max<std::uint64_t>(1, batches_per_epoch / options.discriminator_steps);
   trainer.evaluate_every(
       every, options.quality_samples,
-      [evaluator](const gan::Matrix<float>& samples) { return evaluator->evaluate(samples); },
+      [evaluator](const gan::Matrix<float>& samples) {
+        return evaluator->evaluate(gan::Matrix<float>(samples.topRows(kPixels)));
+      },
       state.seed ^ kQualityStream);
   std::cout << "quality: Frechet distance of " << options.quality_samples
             << " generated digits to the " << digits.cols() << " real ones every " << every
@@ -625,11 +635,14 @@ inline std::size_t terminal_columns() {
 /// between two steps (see interrupt.hpp). Status lines end with std::endl, so that a log file
 /// or a pipe sees each one as it happens.
 /// @throws Interrupted when a signal stopped the run, once every step so far is saved
-template <typename Trainer>
+template <typename Conditioning, typename Trainer>
 void train(Trainer& trainer, const Options& options, RunState& state) {
-  const gan::Matrix<float> digits = load_digits(options, state);
+  const gan::data::LabelledImages images = load_digits(options, state);
+  // The quality measurement's reference: pixels only, [784, count] in [-1, 1].
+  const gan::Matrix<float> digits = gan::data::to_matrix<float>(images);
   // On the device backend the digits go to the device here, once.
-  gan::data::Dataset<typename Trainer::backend> data(digits, state.batch_size, state.seed,
+  gan::data::Dataset<typename Trainer::backend> data(Conditioning::training_data(images),
+                                                     state.batch_size, state.seed,
                                                      gan::data::PartialBatch::drop);
   measure_quality(trainer, options, state, digits, data.batches_per_epoch());
   if (const int signal = InterruptFlag::received())
@@ -644,7 +657,8 @@ void train(Trainer& trainer, const Options& options, RunState& state) {
   const bool append = open_log(log, options, trainer.steps(), outputs);
 
   gan::Rng grid_rng(state.seed ^ kGridStream);
-  const auto grid_noise = Trainer::draw_noise(kGridSide * kGridSide, grid_rng);
+  const auto grid_noise = Conditioning::template grid_noise<Trainer>(kGridSide * kGridSide,
+                                                                     kGridSide, options, grid_rng);
   Position& at = state.position;
   std::uint64_t epoch_of_last_batch = at.epoch;  // 0-based; `at` may already be past it
   trainer.add_observer(gan::CsvLogger(log, !append));
@@ -722,7 +736,7 @@ void train(Trainer& trainer, const Options& options, RunState& state) {
 /// Writes options.samples generated images to options.samples_out as IDX3 bytes.
 /// @param checkpoint the checkpoint the samples come from, for the message if interrupted
 /// @throws Interrupted when SIGINT or SIGTERM came; nothing is written then
-template <typename Trainer>
+template <typename Conditioning, typename Trainer>
 void write_samples(Trainer& trainer, const Options& options, const RunState& state,
                    const std::optional<std::filesystem::path>& checkpoint) {
   constexpr std::size_t kChunk = 500;  // bounds memory for large N
@@ -737,9 +751,10 @@ void write_samples(Trainer& trainer, const Options& options, const RunState& sta
                        options.samples_out->string(), " was not written"),
           checkpoint);
     const std::size_t count = std::min(kChunk, options.samples - done);
-    const auto noise = Trainer::draw_noise(count, rng);
-    const auto chunk =
-        gan::data::to_bytes(Trainer::backend::matrix_to_host(trainer.generate_averaged(noise)));
+    const auto noise = Conditioning::template sample_noise<Trainer>(count, options, rng);
+    const gan::Matrix<float> images =
+        Trainer::backend::matrix_to_host(trainer.generate_averaged(noise)).topRows(kPixels);
+    const auto chunk = gan::data::to_bytes(images);
     bytes.insert(bytes.end(), chunk.begin(), chunk.end());
   }
   const auto n = static_cast<std::uint32_t>(options.samples);
@@ -791,17 +806,62 @@ typename Trainer::Options trainer_options(const Options& options) {
   return result;
 }
 
-template <typename G, typename D, typename Loss, typename B>
+/// A class-conditional program's outputs after training (or from a checkpoint): the grid of
+/// --grid-out and the classifier's verdict of --digit-accuracy.
+template <typename Conditioning, typename Trainer>
+void write_class_outputs(Trainer& trainer, const Options& options, const RunState& state) {
+  if (options.grid_out) {
+    gan::Rng rng(state.seed ^ kGridOutStream);
+    const auto noise =
+        Conditioning::template grid_noise<Trainer>(kGridSide * kGridSide, kGridSide, options, rng);
+    const gan::Matrix<float> images =
+        Trainer::backend::matrix_to_host(trainer.generate_averaged(noise)).topRows(kPixels);
+    gan::data::write_image_grid(*options.grid_out, images, kImageSide, kImageSide, kGridSide);
+    std::cout << "wrote a sample grid to " << options.grid_out->string() << std::endl;
+  }
+  if (options.digit_accuracy > 0) {
+    mnist_classifier::MnistClassifier classifier = [&] {
+      try {
+        return mnist_classifier::MnistClassifier::load(options.classifier);
+      } catch (const gan::CheckpointError& error) {
+        throw gan::CheckpointError(gan::message("--classifier: ", error.what()));
+      }
+    }();
+    const DigitAccuracy accuracy = measure_digit_accuracy<Conditioning>(
+        trainer, classifier, options, options.digit_accuracy, state.seed ^ kAccuracyStream);
+    std::cout << describe(accuracy, options.classifier) << std::flush;
+  }
+}
+
+/// Refuses a --grid-out that could not be written after training, as check_samples_out does.
+inline void check_grid_out(const Options& options) {
+  const std::filesystem::path& file = *options.grid_out;
+  const auto folder = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+  if (std::filesystem::is_directory(file))
+    throw UsageError(
+        gan::message("--grid-out: expected a file, got '", file.string(), "', which is a folder"));
+  if (!std::filesystem::is_directory(folder))
+    throw UsageError(gan::message("--grid-out: expected a file in an existing folder, got '",
+                                  file.string(), "', whose folder '", folder.string(),
+                                  "' does not exist"));
+  for (const auto& other : {options.out_dir / "checkpoint.gan", options.out_dir / "samples.png"})
+    if (same_file(file, other) || (options.resume && same_file(file, *options.resume)))
+      throw UsageError(gan::message("--grid-out: expected a file of its own, got '", file.string(),
+                                    "', a file this run reads or writes"));
+}
+
+template <typename G, typename D, typename Loss, typename B, typename Conditioning>
 void run(const Options& options) {
-  using Trainer = gan::AlternatingTrainer<G, D, Loss, gan::Adam, gan::StandardNormal, B>;
+  using Trainer = gan::AlternatingTrainer<G, D, Loss, gan::Adam, typename Conditioning::Prior, B>;
   Trainer trainer(trainer_options<Trainer>(options));
   RunState state = resume_if_asked(trainer, options);
   if (options.samples_out) check_samples_out(options);
+  if (options.grid_out) check_grid_out(options);
   std::optional<std::filesystem::path> checkpoint = options.resume;
   const bool trains = state.position.epoch < options.epochs;
   if (trains) {
     check_output_folder(options, trainer.steps());
-    train(trainer, options, state);
+    train<Conditioning>(trainer, options, state);
     checkpoint = options.out_dir / "checkpoint.gan";
   } else if (options.epochs > 0) {
     std::cout << "nothing to train: the checkpoint has " << state.position.epoch
@@ -809,10 +869,17 @@ void run(const Options& options) {
               << "; give a larger --epochs to continue" << std::endl;
   }
   if (options.samples > 0 && trains)
-    write_after_checkpoint(*checkpoint,
-                           [&] { write_samples(trainer, options, state, checkpoint); });
+    write_after_checkpoint(
+        *checkpoint, [&] { write_samples<Conditioning>(trainer, options, state, checkpoint); });
   else if (options.samples > 0)
-    write_samples(trainer, options, state, checkpoint);
+    write_samples<Conditioning>(trainer, options, state, checkpoint);
+  if constexpr (Conditioning::classes > 0) {
+    if (trains)
+      write_after_checkpoint(*checkpoint,
+                             [&] { write_class_outputs<Conditioning>(trainer, options, state); });
+    else
+      write_class_outputs<Conditioning>(trainer, options, state);
+  }
 }
 
 /// The loss named by --loss; on --resume, the one the checkpoint was trained with (a trainer
@@ -826,14 +893,14 @@ inline std::string chosen_loss(const Options& options) {
 }
 
 /// run() with the loss policy named `loss`.
-template <typename G, typename D, typename B>
+template <typename G, typename D, typename B, typename Conditioning = Unconditional>
 void run_with_loss(const Options& options, const std::string& loss) {
   if (loss == "minimax")
-    run<G, D, gan::MinimaxLoss, B>(options);
+    run<G, D, gan::MinimaxLoss, B, Conditioning>(options);
   else if (loss == "least-squares")
-    run<G, D, gan::LeastSquaresLoss, B>(options);
+    run<G, D, gan::LeastSquaresLoss, B, Conditioning>(options);
   else
-    run<G, D, gan::NonSaturatingLoss, B>(options);
+    run<G, D, gan::NonSaturatingLoss, B, Conditioning>(options);
 }
 
 /// The --help text with the devices of this build in place of DEVICES.
@@ -872,7 +939,9 @@ inline void check_device(const std::string& device) {
 /// The whole program: parses argv, runs, and turns every failure into a message and an exit
 /// status (2 for a bad command line, 128 + the signal for a run that SIGINT or SIGTERM
 /// stopped, 1 for anything else).
-template <typename G, typename D>
+/// @tparam Conditioning Unconditional, or ClassConditional<Classes> for a class-conditional G
+///   and D, whose ProgramDefaults then give the same `classes`
+template <typename G, typename D, typename Conditioning = Unconditional>
 int run_program(const ProgramDefaults& defaults, int argc, char** argv) {
   const std::string_view name = defaults.name;
   try {
@@ -887,7 +956,7 @@ int run_program(const ProgramDefaults& defaults, int argc, char** argv) {
     const std::string loss = chosen_loss(options);
     const Options settings = with_checkpoint_settings(options);
     if (options.device == "cpu")
-      run_with_loss<G, D, float>(settings, loss);
+      run_with_loss<G, D, float, Conditioning>(settings, loss);
     else
       run_on_device(settings, loss);
     return 0;

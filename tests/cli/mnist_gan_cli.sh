@@ -155,6 +155,12 @@ case "$case_name" in
     expected_status=2 expected_message="unknown option '--bacth-size'"
     expect_failure --out "$work/out" --bacth-size 64
     expect_no_output_folder ;;
+  class_flags_are_mnist_cgans_only)
+    expected_status=2 expected_message="unknown option '--digit'"
+    expect_failure --out "$work/out" --digit 7
+    expected_message="unknown option '--grid-out'"
+    expect_failure --out "$work/out" --grid-out "$work/grid.png"
+    expect_no_output_folder ;;
   empty_output_folder)
     expected_status=2 expected_message="--out: expected a value, got ''"
     expect_failure --out "" --epochs 1
