@@ -11,6 +11,7 @@
 #include <gan/data/mnist.hpp>
 #include <gan/gan.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include <iostream>
 #include <span>
 #include <sstream>
+#include <utility>
 #include <vector>
 
 namespace examples {
@@ -89,6 +91,8 @@ struct ClassConditional {
 struct DigitAccuracy {
   std::vector<std::size_t> digits;   ///< the requested classes, in order
   std::vector<std::size_t> correct;  ///< per class: samples classified as it
+  /// Per requested class, how many of its samples the classifier named as each class.
+  std::vector<std::vector<std::size_t>> named;
   std::size_t samples_per_digit = 0;
 
   /// Correct samples over all samples.
@@ -117,7 +121,7 @@ DigitAccuracy measure_digit_accuracy(Trainer& trainer,
     if (!options.digit || static_cast<std::size_t>(*options.digit) == d) result.digits.push_back(d);
   gan::Rng rng(seed);
   for (const std::size_t digit : result.digits) {
-    std::size_t correct = 0;
+    std::vector<std::size_t> named(Conditioning::classes, 0);
     for (std::size_t done = 0; done < per_digit; done += kChunk) {
       const std::vector<std::size_t> labels(std::min(kChunk, per_digit - done), digit);
       const gan::Matrix<float> noise = Prior::template draw_with_labels<float>(
@@ -127,26 +131,39 @@ DigitAccuracy measure_digit_accuracy(Trainer& trainer,
       for (Eigen::Index j = 0; j < probabilities.cols(); ++j) {
         Eigen::Index predicted = 0;
         probabilities.col(j).maxCoeff(&predicted);
-        correct += static_cast<std::size_t>(predicted) == digit;
+        ++named[static_cast<std::size_t>(predicted)];
       }
     }
-    result.correct.push_back(correct);
+    result.correct.push_back(named[digit]);
+    result.named.push_back(std::move(named));
   }
   return result;
 }
 
-/// The accuracy as the lines mnist_cgan prints: an overall line, then one per class.
+/// The accuracy as the lines mnist_cgan prints: an overall line, then one per class with the
+/// classes its other samples were named as, most frequent first (at most three).
 inline std::string describe(const DigitAccuracy& accuracy,
                             const std::filesystem::path& classifier) {
   std::ostringstream text;
   text << std::fixed << std::setprecision(3) << "digit accuracy: " << accuracy.overall() << " of "
        << accuracy.digits.size() * accuracy.samples_per_digit
        << " samples classified as the requested digit by " << classifier.string() << '\n';
-  for (std::size_t i = 0; i < accuracy.digits.size(); ++i)
+  for (std::size_t i = 0; i < accuracy.digits.size(); ++i) {
     text << "digit " << accuracy.digits[i] << ": "
          << static_cast<double>(accuracy.correct[i]) /
                 static_cast<double>(accuracy.samples_per_digit)
-         << " (" << accuracy.correct[i] << "/" << accuracy.samples_per_digit << ")\n";
+         << " (" << accuracy.correct[i] << "/" << accuracy.samples_per_digit << ")";
+    std::vector<std::size_t> others;
+    for (std::size_t c = 0; c < accuracy.named[i].size(); ++c)
+      if (c != accuracy.digits[i] && accuracy.named[i][c] > 0) others.push_back(c);
+    std::stable_sort(others.begin(), others.end(), [&](std::size_t a, std::size_t b) {
+      return accuracy.named[i][a] > accuracy.named[i][b];
+    });
+    if (others.size() > 3) others.resize(3);
+    for (std::size_t k = 0; k < others.size(); ++k)
+      text << (k == 0 ? "; else " : ", ") << others[k] << " x" << accuracy.named[i][others[k]];
+    text << '\n';
+  }
   return text.str();
 }
 
