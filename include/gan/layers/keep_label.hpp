@@ -44,8 +44,8 @@ template <typename Layer>
 struct KeepLabelInnerLayersMustBeStateless {
   static_assert(always_false<Layer>,
                 "gan::KeepLabel: inner layers with a training/inference mode or running state "
-                "(BatchNorm) are not supported yet: put them in a KeepLabel of their own only "
-                "once docs/limitations.md no longer lists this");
+                "(BatchNorm) are not supported yet (docs/limitations.md); build the layers "
+                "inside KeepLabel from Dense, convolutions and activations");
   static constexpr bool value = false;
 };
 
