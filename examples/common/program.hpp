@@ -763,21 +763,22 @@ void write_samples(Trainer& trainer, const Options& options, const RunState& sta
             << std::endl;
 }
 
-/// Fails before any training if the --samples-out file could not be written later (its
-/// folder must exist), or if writing it would replace a file the run reads or writes.
-inline void check_samples_out(const Options& options) {
-  const std::filesystem::path& file = *options.samples_out;
+/// Fails before any training if the file of an output flag (--samples-out, --grid-out) could
+/// not be written later (its folder must exist), or if writing it would replace a file the
+/// run reads or writes.
+inline void check_output_file(const char* flag, const std::filesystem::path& file,
+                              const Options& options) {
   const auto folder = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
   if (std::filesystem::is_directory(file))
-    throw UsageError(gan::message("--samples-out: expected a file, got '", file.string(),
+    throw UsageError(gan::message(flag, ": expected a file, got '", file.string(),
                                   "', which is a folder"));
   if (!std::filesystem::is_directory(folder))
     throw UsageError(
-        gan::message("--samples-out: expected a file in an existing folder, got '", file.string(),
+        gan::message(flag, ": expected a file in an existing folder, got '", file.string(),
                      "', whose folder '", folder.string(), "' ",
                      std::filesystem::exists(folder) ? "is a file" : "does not exist"));
   if (const auto reason = why_not_writable(file))
-    throw UsageError(gan::message("--samples-out: expected a file that can be written, got '",
+    throw UsageError(gan::message(flag, ": expected a file that can be written, got '",
                                   file.string(),
                                   "', beside which creating a file failed: ", *reason));
   std::vector<std::filesystem::path> taken = {
@@ -790,7 +791,7 @@ inline void check_samples_out(const Options& options) {
   }
   for (const auto& other : taken)
     if (same_file(file, other))
-      throw UsageError(gan::message("--samples-out: expected a file of its own, got '",
+      throw UsageError(gan::message(flag, ": expected a file of its own, got '",
                                     file.string(), "', which is ", other.string(),
                                     ", a file this run reads or writes"));
 }
@@ -833,30 +834,13 @@ void write_class_outputs(Trainer& trainer, const Options& options, const RunStat
   }
 }
 
-/// Refuses a --grid-out that could not be written after training, as check_samples_out does.
-inline void check_grid_out(const Options& options) {
-  const std::filesystem::path& file = *options.grid_out;
-  const auto folder = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
-  if (std::filesystem::is_directory(file))
-    throw UsageError(
-        gan::message("--grid-out: expected a file, got '", file.string(), "', which is a folder"));
-  if (!std::filesystem::is_directory(folder))
-    throw UsageError(gan::message("--grid-out: expected a file in an existing folder, got '",
-                                  file.string(), "', whose folder '", folder.string(),
-                                  "' does not exist"));
-  for (const auto& other : {options.out_dir / "checkpoint.gan", options.out_dir / "samples.png"})
-    if (same_file(file, other) || (options.resume && same_file(file, *options.resume)))
-      throw UsageError(gan::message("--grid-out: expected a file of its own, got '", file.string(),
-                                    "', a file this run reads or writes"));
-}
-
 template <typename G, typename D, typename Loss, typename B, typename Conditioning>
 void run(const Options& options) {
   using Trainer = gan::AlternatingTrainer<G, D, Loss, gan::Adam, typename Conditioning::Prior, B>;
   Trainer trainer(trainer_options<Trainer>(options));
   RunState state = resume_if_asked(trainer, options);
-  if (options.samples_out) check_samples_out(options);
-  if (options.grid_out) check_grid_out(options);
+  if (options.samples_out) check_output_file("--samples-out", *options.samples_out, options);
+  if (options.grid_out) check_output_file("--grid-out", *options.grid_out, options);
   std::optional<std::filesystem::path> checkpoint = options.resume;
   const bool trains = state.position.epoch < options.epochs;
   if (trains) {

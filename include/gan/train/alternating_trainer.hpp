@@ -199,8 +199,10 @@ class AlternatingTrainer {
       : options_(checked(options)),
         generator_(generator_architecture),
         discriminator_(discriminator_architecture),
-        generator_optimizer_(options.generator_optimizer, Generator::parameter_count),
-        discriminator_optimizer_(options.discriminator_optimizer, Discriminator::parameter_count),
+        generator_optimizer_(
+            make_optimizer(options.generator_optimizer, Generator::parameter_count, "generator")),
+        discriminator_optimizer_(make_optimizer(options.discriminator_optimizer,
+                                                Discriminator::parameter_count, "discriminator")),
         rng_(options.seed) {
     generator_.initialize(rng_);
     discriminator_.initialize(rng_);
@@ -239,7 +241,9 @@ class AlternatingTrainer {
     if (options_.discriminator_steps != 1)
       throw std::invalid_argument(message(
           "AlternatingTrainer::step: expected a batch source for ", options_.discriminator_steps,
-          " discriminator steps per generator step, got a single batch"));
+          " discriminator steps per generator step, got a single batch; pass a callable that "
+          "returns the next real batch (called once per discriminator step), or set "
+          "Options::discriminator_steps to 1"));
     return step([&]() -> const Batch& { return real_batch; });
   }
 
@@ -479,6 +483,17 @@ class AlternatingTrainer {
                   options.generator_average_decay));
     if constexpr (requires { options.loss.check(); }) options.loss.check();
     return options;
+  }
+
+  /// An optimizer for one network; its refusal of its settings names the network.
+  static OptimizerType make_optimizer(const Hyperparameters& hyperparameters, std::size_t count,
+                                      const char* network) {
+    try {
+      return OptimizerType(hyperparameters, count);
+    } catch (const std::invalid_argument& error) {
+      throw std::invalid_argument(
+          message("AlternatingTrainer: the ", network, " optimizer's settings: ", error.what()));
+    }
   }
 
   bool averaging() const noexcept { return options_.generator_average_decay > 0; }

@@ -256,6 +256,39 @@ BOOST_AUTO_TEST_CASE(batch_without_columns_is_refused_with_its_size) {
   before.require_unchanged(trainer);
 }
 
+BOOST_AUTO_TEST_CASE(a_single_batch_for_several_discriminator_steps_says_what_to_pass) {
+  Trainer trainer(options_with<Trainer>(18, 3));
+  try {
+    trainer.step(real_batch<float>(702, 2, 8));
+    BOOST_ERROR("a single batch for 3 discriminator steps did not throw");
+  } catch (const std::invalid_argument& error) {
+    const std::string what = error.what();
+    BOOST_TEST_CONTEXT(what) {
+      BOOST_TEST(contains(what, "3 discriminator steps"));
+      BOOST_TEST(contains(what, "pass a callable that returns the next real batch"));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(invalid_optimizer_settings_name_their_network) {
+  for (const bool generator : {true, false}) {
+    auto options = options_with<Trainer>(19);
+    auto& settings = generator ? options.generator_optimizer : options.discriminator_optimizer;
+    settings.learning_rate = -1;
+    try {
+      Trainer trainer(options);
+      BOOST_ERROR("a learning rate of -1 did not throw");
+    } catch (const std::invalid_argument& error) {
+      const std::string what = error.what();
+      BOOST_TEST_CONTEXT(what) {
+        const std::string network = generator ? "generator" : "discriminator";
+        BOOST_TEST(contains(what, gan::message("the ", network, " optimizer")));
+        BOOST_TEST(contains(what, "-1"));
+      }
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(batches_of_varying_size_train_without_error) {
   const std::uint64_t seed = 17;
   BOOST_TEST_CONTEXT("seed " << seed) {
