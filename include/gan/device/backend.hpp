@@ -202,8 +202,8 @@ struct Device {
       const double loss = Loss::discriminator_loss(matrix_to_host(real_logits),
                                                    matrix_to_host(fake_logits),
                                                    real_host_gradient, fake_host_gradient);
-      real_gradient = matrix_from_host(real_host_gradient);
-      fake_gradient = matrix_from_host(fake_host_gradient);
+      device::copy_to_device(real_host_gradient, real_gradient);
+      device::copy_to_device(fake_host_gradient, fake_gradient);
       return loss;
     }
   }
@@ -214,7 +214,7 @@ struct Device {
     } else {
       Matrix<Scalar> host_gradient;
       const double loss = Loss::generator_loss(matrix_to_host(fake_logits), host_gradient);
-      fake_gradient = matrix_from_host(host_gradient);
+      device::copy_to_device(host_gradient, fake_gradient);
       return loss;
     }
   }
@@ -224,7 +224,7 @@ struct Device {
     Matrix<Scalar> host_gradient;
     const double loss = Loss::generator_loss(matrix_to_host(real_logits),
                                              matrix_to_host(fake_logits), host_gradient);
-    fake_gradient = matrix_from_host(host_gradient);
+    device::copy_to_device(host_gradient, fake_gradient);
     return loss;
   }
   template <typename Loss>

@@ -4,10 +4,10 @@
 #pragma once
 
 #include <gan/core/error.hpp>
+#include <gan/core/policy_name.hpp>
 #include <gan/core/random.hpp>
 #include <gan/core/tensor.hpp>
 #include <gan/losses/non_saturating.hpp>
-#include <gan/core/policy_name.hpp>
 #include <gan/losses/wasserstein.hpp>
 #include <gan/nn/mode.hpp>
 #include <gan/nn/network.hpp>
@@ -21,6 +21,29 @@
 namespace gan {
 
 namespace detail {
+
+/// A host matrix as the backend's: the matrix itself on the CPU, whose matrices are host
+/// matrices, so that nothing is copied; an upload on the device.
+template <typename Backend, typename Scalar>
+decltype(auto) host_on_backend(const Matrix<Scalar>& host) {
+  if constexpr (Backend::on_device)
+    return Backend::matrix_from_host(host);
+  else
+    return (host);
+}
+
+/// A temporary would be gone before the backend's matrix is used on the CPU: name it.
+template <typename Backend, typename Scalar>
+void host_on_backend(Matrix<Scalar>&& host) = delete;
+
+/// A backend's matrix on the host: itself on the CPU, a download on the device.
+template <typename Backend>
+decltype(auto) backend_on_host(const typename Backend::matrix_type& values) {
+  if constexpr (Backend::on_device)
+    return Backend::matrix_to_host(values);
+  else
+    return (values);
+}
 
 /// Adds the gradient of a penalty on input gradients to a critic's parameter gradients, and
 /// returns the penalty. With g_i = dD(p_i)/dp_i the critic's input gradient at the i-th of n
@@ -58,23 +81,23 @@ double add_input_gradient_penalty(Network& critic,
                 "so use no batch norm in it (Gulrajani et al. 2017 recommend layer norm or none)");
   using backend = typename Network::backend;
   using Scalar = typename Network::scalar_type;
-  using Batch = typename Network::matrix_type;
   const Eigen::Index count = points.cols();
   const double n = static_cast<double>(count);
 
-  const Batch on_backend = backend::matrix_from_host(points);
-  const Batch ones = backend::matrix_from_host(Matrix<Scalar>::Ones(1, count));
+  const auto& on_backend = host_on_backend<backend>(points);
+  const Matrix<Scalar> ones_host = Matrix<Scalar>::Ones(1, count);
+  const auto& ones = host_on_backend<backend>(ones_host);
   critic.forward(on_backend, pass, Mode::inference);
   critic.backward(ones, pass, Backprop::input_only);
-  const Matrix<double> gradients =
-      backend::matrix_to_host(pass.input_gradient()).template cast<double>();
+  const auto& gradients = backend_on_host<backend>(pass.input_gradient());
 
   Matrix<double> directions(gradients.rows(), count);
   double penalty = 0, largest = 0;
   for (Eigen::Index i = 0; i < count; ++i) {
-    const auto [value, coefficient] = norm_penalty(gradients.col(i).norm());
+    directions.col(i) = gradients.col(i).template cast<double>();
+    const auto [value, coefficient] = norm_penalty(directions.col(i).norm());
     penalty += value / n;
-    directions.col(i) = gradients.col(i) * (coefficient / n);
+    directions.col(i) *= coefficient / n;
     largest = std::max(largest, directions.col(i).norm());
   }
   // A non-finite penalty stops training in the trainer; a zero one has no gradient.
@@ -83,17 +106,16 @@ double add_input_gradient_penalty(Network& critic,
   const double scale = std::max(1.0, points.template cast<double>().colwise().norm().maxCoeff());
   const double step = std::cbrt(std::numeric_limits<Scalar>::epsilon()) * scale;
   const Matrix<Scalar> offset = (directions * (step / largest)).template cast<Scalar>();
-  const Matrix<Scalar> ahead_host = points + offset;
-  const Matrix<Scalar> behind_host = points - offset;
-  const Batch ahead = backend::matrix_from_host(ahead_host);
-  const Batch behind = backend::matrix_from_host(behind_host);
   const auto weight = static_cast<Scalar>(largest / (2 * step));
-  const Batch plus = backend::matrix_from_host(Matrix<Scalar>::Constant(1, count, weight));
-  const Batch minus = backend::matrix_from_host(Matrix<Scalar>::Constant(1, count, -weight));
-  critic.forward(ahead, pass, Mode::inference);
-  critic.backward(plus, pass, Backprop::parameters_only);
-  critic.forward(behind, pass, Mode::inference);
-  critic.backward(minus, pass, Backprop::parameters_only);
+  // One side at a time, so that one perturbed batch is alive at once.
+  for (const Scalar sign : {Scalar(1), Scalar(-1)}) {
+    const Matrix<Scalar> shifted = points + sign * offset;
+    const auto& shifted_on_backend = host_on_backend<backend>(shifted);
+    const Matrix<Scalar> side_weight_host = Matrix<Scalar>::Constant(1, count, sign * weight);
+    const auto& side_weight = host_on_backend<backend>(side_weight_host);
+    critic.forward(shifted_on_backend, pass, Mode::inference);
+    critic.backward(side_weight, pass, Backprop::parameters_only);
+  }
   return penalty;
 }
 
@@ -133,8 +155,8 @@ struct GradientPenalty {
           message("GradientPenalty: expected real and generated batches "
                   "of one shape, got ",
                   real.rows(), "x", real.cols(), " and ", fake.rows(), "x", fake.cols()));
-    const Matrix<Scalar> real_host = backend::matrix_to_host(real);
-    const Matrix<Scalar> fake_host = backend::matrix_to_host(fake);
+    const auto& real_host = detail::backend_on_host<backend>(real);
+    const auto& fake_host = detail::backend_on_host<backend>(fake);
     Matrix<Scalar> points(real_host.rows(), real_host.cols());
     for (Eigen::Index i = 0; i < points.cols(); ++i) {
       const auto e = static_cast<Scalar>(rng.uniform());
@@ -166,10 +188,11 @@ struct R1Penalty {
                     const typename Network::matrix_type&, Rng&,
                     typename Network::Activations& pass) const {
     const double gamma = weight;
-    return detail::add_input_gradient_penalty(critic, Network::backend::matrix_to_host(real), pass,
-                                              [gamma](double norm) {
-                                                return std::pair{gamma / 2 * norm * norm, gamma};
-                                              });
+    return detail::add_input_gradient_penalty(
+        critic, detail::backend_on_host<typename Network::backend>(real), pass,
+        [gamma](double norm) {
+          return std::pair{gamma / 2 * norm * norm, gamma};
+        });
   }
 };
 

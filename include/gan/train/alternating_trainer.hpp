@@ -575,7 +575,9 @@ class AlternatingTrainer {
       discriminator_.backward(real_gradient_, real_pass_, Backprop::parameters_only);
       discriminator_.backward(fake_gradient_, fake_pass_, Backprop::parameters_only);
     }
-    if constexpr (requires { options_.loss.penalize(discriminator_, real, fake, rng_, fake_pass_); }) {
+    if constexpr (requires {
+                    options_.loss.penalize(discriminator_, real, fake, rng_, fake_pass_);
+                  }) {
       // The passes above are done with, so the penalty's own passes may reuse fake_pass_.
       stats.discriminator_penalty =
           options_.loss.penalize(discriminator_, real, fake, rng_, fake_pass_);
@@ -604,16 +606,15 @@ class AlternatingTrainer {
 
   void generator_step(StepStats& stats) {
     const Batch& fake = generator_pass_.output();
-    if constexpr (detail::GeneratorUsesRealLogits<Loss>) {
-      // The last real batch is still valid: the source is not called again before this step.
-      backend::assign(discriminator_.forward(*last_real_batch_, real_pass_), real_logits_);
-      const Batch& fake_logits = discriminator_.forward(fake, fake_pass_);
+    // The last real batch is still valid: the source is not called again before this step.
+    if constexpr (detail::GeneratorUsesRealLogits<Loss>)
+      discriminator_.forward(*last_real_batch_, real_pass_);
+    const Batch& fake_logits = discriminator_.forward(fake, fake_pass_);
+    if constexpr (detail::GeneratorUsesRealLogits<Loss>)
       stats.generator_loss =
-          backend::template generator_loss<Loss>(real_logits_, fake_logits, fake_gradient_);
-    } else {
-      const Batch& fake_logits = discriminator_.forward(fake, fake_pass_);
+          backend::template generator_loss<Loss>(real_pass_.output(), fake_logits, fake_gradient_);
+    else
       stats.generator_loss = backend::template generator_loss<Loss>(fake_logits, fake_gradient_);
-    }
     if (!std::isfinite(stats.generator_loss)) diverged("generator", "loss", stats, true);
 
     // D is frozen: only the gradient with respect to its input is computed, and D's own
